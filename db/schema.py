@@ -1,0 +1,250 @@
+"""The knowledge base schema.
+
+Plain SQL so that foreign keys, checks and indexes are visible in one place; the build
+(`db/build.py`) executes it on an empty file and fills the tables with sqlite-utils.
+"""
+
+SCHEMA_VERSION = 1
+
+TABLES = """
+CREATE TABLE build_info (
+    key TEXT PRIMARY KEY,
+    value TEXT
+);
+
+CREATE TABLE dimensions (
+    code TEXT PRIMARY KEY,
+    name_en TEXT NOT NULL,
+    name_ru TEXT NOT NULL,
+    name_kk TEXT NOT NULL,
+    definition TEXT,
+    crc_cluster TEXT,
+    position INTEGER
+);
+
+CREATE TABLE age_groups (
+    code TEXT PRIMARY KEY,
+    name_en TEXT NOT NULL,
+    name_ru TEXT,
+    min_months INTEGER,
+    max_months INTEGER,
+    kind TEXT NOT NULL DEFAULT 'band',   -- band | moda
+    note TEXT,
+    position INTEGER
+);
+
+CREATE TABLE flags (
+    code TEXT PRIMARY KEY,
+    name_en TEXT NOT NULL,
+    name_ru TEXT
+);
+
+CREATE TABLE acts (
+    id TEXT PRIMARY KEY,                 -- Adilet registration number (НГР), e.g. Z020000345_
+    title TEXT NOT NULL,                 -- Russian title
+    title_kk TEXT,
+    title_en TEXT,
+    form TEXT,                           -- Закон, Кодекс, Указ, Постановление, Приказ …
+    number TEXT,
+    date_adopted TEXT,                   -- ISO date
+    year INTEGER,
+    issuing_body TEXT,
+    status TEXT NOT NULL CHECK (status IN ('in_force', 'repealed')),
+    status_raw TEXT,
+    requisites TEXT,
+    repeal_note TEXT,
+    registration_number TEXT,
+    registration_date TEXT,
+    url TEXT NOT NULL,                   -- canonical https://adilet.zan.kz/rus/docs/{id}
+    source_url TEXT,                     -- where the bytes actually came from
+    retrieved_at TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    as_of TEXT,
+    child_related INTEGER NOT NULL DEFAULT 0,  -- on the seed list or found by discovery
+    provision_count INTEGER NOT NULL DEFAULT 0
+);
+
+CREATE TABLE act_texts (
+    act_id TEXT NOT NULL REFERENCES acts(id),
+    lang TEXT NOT NULL CHECK (lang IN ('rus', 'kaz', 'eng')),
+    title TEXT,
+    requisites TEXT,
+    status_raw TEXT,
+    url TEXT NOT NULL,
+    source_url TEXT,
+    retrieved_at TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    PRIMARY KEY (act_id, lang)
+);
+
+CREATE TABLE provisions (
+    id TEXT PRIMARY KEY,                 -- {act_id}-{anchor}
+    act_id TEXT NOT NULL REFERENCES acts(id),
+    anchor TEXT NOT NULL,
+    anchor_inherited INTEGER NOT NULL DEFAULT 0,
+    kind TEXT NOT NULL CHECK (kind IN ('section', 'chapter', 'article', 'part', 'subpart', 'paragraph')),
+    number TEXT,
+    heading TEXT,
+    text TEXT,
+    text_lemmas TEXT,                    -- lemmatised text, for morphology-aware search
+    path TEXT,                           -- «ст. 16-1 п. 2 пп. 3)»
+    parent_id TEXT REFERENCES provisions(id),
+    position INTEGER NOT NULL,
+    depth INTEGER NOT NULL DEFAULT 0,
+    excluded INTEGER NOT NULL DEFAULT 0,
+    url TEXT NOT NULL,                   -- canonical deep link …#zN
+    retrieved_at TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,        -- sha256 of the raw page the text came from
+    text_sha256 TEXT,                    -- sha256 of the provision text itself
+    primary_dimension TEXT REFERENCES dimensions(code),
+    dimension_codes TEXT,                -- JSON array, for facets
+    age_min_months INTEGER,
+    age_max_months INTEGER,
+    age_group_codes TEXT,                -- JSON array, for facets
+    age_evidence TEXT,                   -- JSON array
+    flag_codes TEXT                      -- JSON array
+);
+
+CREATE TABLE provision_texts (
+    provision_id TEXT REFERENCES provisions(id),   -- the aligned Russian provision (NULL: unaligned)
+    act_id TEXT NOT NULL REFERENCES acts(id),
+    lang TEXT NOT NULL CHECK (lang IN ('kaz', 'eng')),
+    anchor TEXT NOT NULL,
+    kind TEXT,
+    number TEXT,
+    heading TEXT,
+    text TEXT,
+    excluded INTEGER NOT NULL DEFAULT 0,
+    url TEXT NOT NULL,
+    retrieved_at TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    PRIMARY KEY (act_id, lang, anchor)
+);
+
+CREATE TABLE amendments (
+    id INTEGER PRIMARY KEY,
+    act_id TEXT NOT NULL REFERENCES acts(id),
+    provision_id TEXT REFERENCES provisions(id),   -- NULL: a note on the whole act
+    lang TEXT NOT NULL DEFAULT 'rus',
+    action TEXT,                         -- amended | new_wording | added | excluded | repealed | note
+    amending_form TEXT,
+    amending_date TEXT,
+    amending_number TEXT,
+    amending_act_id TEXT,
+    what TEXT,
+    entry_into_force TEXT,
+    text TEXT NOT NULL,
+    url TEXT NOT NULL,
+    retrieved_at TEXT NOT NULL
+);
+
+CREATE TABLE provision_dimensions (
+    provision_id TEXT NOT NULL REFERENCES provisions(id),
+    dimension_code TEXT NOT NULL REFERENCES dimensions(code),
+    score REAL NOT NULL,
+    is_primary INTEGER NOT NULL DEFAULT 0,
+    evidence TEXT,                       -- JSON array of matched phrases
+    method TEXT NOT NULL,                -- e.g. rules-ru@3 / aligned-ru
+    PRIMARY KEY (provision_id, dimension_code)
+);
+
+CREATE TABLE provision_age_groups (
+    provision_id TEXT NOT NULL REFERENCES provisions(id),
+    age_group_code TEXT NOT NULL REFERENCES age_groups(code),
+    PRIMARY KEY (provision_id, age_group_code)
+);
+
+CREATE TABLE fetch_log (
+    id INTEGER PRIMARY KEY,
+    url TEXT NOT NULL,
+    final_url TEXT,
+    act_id TEXT,
+    lang TEXT,
+    kind TEXT,                           -- document | info | history | search | indicator | corpus
+    status INTEGER,
+    ok INTEGER NOT NULL,
+    error TEXT,
+    sha256 TEXT,
+    retrieved_at TEXT NOT NULL,
+    source TEXT                          -- live | corpus
+);
+
+CREATE TABLE build_failures (
+    id INTEGER PRIMARY KEY,
+    stage TEXT NOT NULL,                 -- fetch | parse | tag | import
+    item TEXT NOT NULL,
+    reason TEXT NOT NULL
+);
+
+CREATE TABLE areas (
+    code TEXT PRIMARY KEY,               -- ISO3 for the country, KATO for regions
+    kato TEXT,
+    iso3 TEXT,
+    level TEXT NOT NULL,                 -- country | region | city
+    name_en TEXT NOT NULL,
+    name_ru TEXT NOT NULL,
+    name_kk TEXT,
+    aliases TEXT                         -- JSON array of other spellings seen in sources
+);
+
+CREATE TABLE indicators (
+    code TEXT PRIMARY KEY,
+    name_en TEXT NOT NULL,
+    name_ru TEXT,
+    unit TEXT,
+    source TEXT NOT NULL,
+    sdg_code TEXT,
+    dimension_code TEXT NOT NULL REFERENCES dimensions(code),
+    age_min_months INTEGER,
+    age_max_months INTEGER,
+    age_group_codes TEXT,                -- JSON array derived from the interval
+    moda_group TEXT,
+    higher_is_worse INTEGER,             -- 1: a deprivation measure (mortality), 0: coverage
+    description TEXT
+);
+
+CREATE TABLE observations (
+    id INTEGER PRIMARY KEY,
+    indicator_code TEXT NOT NULL REFERENCES indicators(code),
+    area_code TEXT NOT NULL REFERENCES areas(code),
+    sex TEXT NOT NULL DEFAULT '_T',      -- _T | F | M
+    residence TEXT NOT NULL DEFAULT '_T',-- _T | U | R
+    wealth_quintile TEXT NOT NULL DEFAULT '_T',
+    age TEXT NOT NULL DEFAULT '_T',
+    period TEXT NOT NULL,                -- year (2020) or period (2019-06, 2021/22)
+    year INTEGER,
+    value REAL NOT NULL,
+    value_raw TEXT NOT NULL,
+    lower_bound REAL,
+    upper_bound REAL,
+    unit TEXT,
+    obs_status TEXT,
+    data_source TEXT,
+    source TEXT NOT NULL,                -- importer name: unicef_sdmx, worldbank, sowc2023 …
+    source_file TEXT,
+    source_url TEXT NOT NULL,
+    retrieved_at TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL,
+    UNIQUE (indicator_code, area_code, sex, residence, wealth_quintile, age, period, source)
+);
+"""
+
+INDEXES = """
+CREATE INDEX idx_acts_status ON acts(status);
+CREATE INDEX idx_acts_form ON acts(form);
+CREATE INDEX idx_acts_year ON acts(year);
+CREATE INDEX idx_acts_issuing_body ON acts(issuing_body);
+CREATE INDEX idx_provisions_act ON provisions(act_id, position);
+CREATE INDEX idx_provisions_parent ON provisions(parent_id);
+CREATE INDEX idx_provisions_kind ON provisions(kind);
+CREATE INDEX idx_provisions_primary_dimension ON provisions(primary_dimension);
+CREATE INDEX idx_provisions_age ON provisions(age_min_months, age_max_months);
+CREATE INDEX idx_provision_texts_provision ON provision_texts(provision_id);
+CREATE INDEX idx_amendments_provision ON amendments(provision_id);
+CREATE INDEX idx_amendments_act ON amendments(act_id);
+CREATE INDEX idx_provision_dimensions_code ON provision_dimensions(dimension_code, is_primary);
+CREATE INDEX idx_provision_age_groups_code ON provision_age_groups(age_group_code);
+CREATE INDEX idx_fetch_log_act ON fetch_log(act_id);
+CREATE INDEX idx_observations_indicator ON observations(indicator_code, area_code, year);
+CREATE INDEX idx_indicators_dimension ON indicators(dimension_code);
+"""

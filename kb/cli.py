@@ -1,0 +1,162 @@
+"""The `kb` command: one click group, one subcommand per job.
+
+Heavy imports (spaCy, Datasette) happen inside the commands so that `kb --help` stays fast.
+"""
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from kb import paths
+
+
+@click.group()
+@click.version_option(package_name="kz-child-law-kb")
+def cli():
+    """Knowledge base of Kazakhstan's legal and policy framework for children."""
+
+
+# --- acts -----------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("act_ids", nargs=-1, required=True)
+@click.option("--lang", "langs", multiple=True, type=click.Choice(["rus", "kaz", "eng"]),
+              default=("rus", "kaz"), show_default=True, help="Language versions to fetch.")
+@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=paths.DEFAULT_RAW, show_default=True, help="Raw response store.")
+@click.option("--delay", type=float, default=1.0, show_default=True,
+              help="Seconds between requests to one host.")
+@click.option("--info/--no-info", default=True, show_default=True,
+              help="Also fetch the /info and /history pages.")
+def fetch(act_ids, langs, raw_dir, delay, info):
+    """Fetch acts from Adilet into the raw store.
+
+    ACT_IDS are Adilet registration numbers such as Z020000345_ or K1500000414.
+    """
+    from scrapers.adilet.fetch import AdiletFetcher
+    from scrapers.adilet.ids import InvalidActId, validate_act_id
+
+    bad = []
+    for act_id in act_ids:
+        try:
+            validate_act_id(act_id)
+        except InvalidActId as exc:
+            bad.append(str(exc))
+    if bad:
+        raise click.UsageError("; ".join(bad))
+    with AdiletFetcher(raw_dir=raw_dir, delay=delay) as fetcher:
+        results = fetcher.fetch_acts(act_ids, langs=langs, with_info=info, progress=True)
+    failed = [r for r in results if not r.ok]
+    click.echo(f"fetched {len(results) - len(failed)} of {len(results)} pages into {raw_dir}")
+    for r in failed:
+        click.echo(f"  FAILED {r.url}: {r.error}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the whole parse as JSON.")
+@click.option("--url", help="The URL the page came from (default: inferred from the page).")
+def parse(file, as_json, url):
+    """Parse a saved Adilet page (document, /info, /history or search results)."""
+    from scrapers.adilet.errors import NotALawPage, ParseError
+    from scrapers.adilet.parse import parse_any
+
+    try:
+        result = parse_any(file.read_bytes(), url=url)
+    except (NotALawPage, ParseError) as exc:
+        raise click.ClickException(f"{file}: {exc}")
+    data = result.to_dict()
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(result.summary())
+
+
+# --- tagging --------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("file", type=click.File("r", encoding="utf-8"), default="-")
+@click.option("--batch-size", type=int, default=256, show_default=True)
+def tag(file, batch_size):
+    """Tag text by child well-being dimension and age.
+
+    Reads JSON lines {"id", "text", "lang"} from FILE (or standard input) and writes one JSON
+    line per input line, in the same order (see TAXONOMY.md, "The tagger contract").
+    """
+    from kb.tagger import tag_jsonl
+
+    try:
+        tag_jsonl(file, click.get_text_stream("stdout"), batch_size=batch_size)
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
+
+
+@cli.command(name="eval")
+@click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Gold set (JSON lines). Default: the development set.")
+@click.option("--corpus", "corpus_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=paths.DEFAULT_CORPUS, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--errors", is_flag=True, help="List every disagreement with the gold labels.")
+def eval_(gold, corpus_dir, as_json, errors):
+    """Score the tagger against a gold set."""
+    from kb.evaluate import evaluate, format_report
+
+    report = evaluate(gold_path=gold, corpus_dir=corpus_dir)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        click.echo(format_report(report, show_errors=errors))
+
+
+# --- database -------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--corpus", "corpus_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Build offline from saved pages and files in this folder "
+              "(e.g. ../shared/corpus).")
+@click.option("--live", is_flag=True, help="Crawl Adilet and the indicator APIs first.")
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path),
+              default=paths.DEFAULT_DB, show_default=True)
+@click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=paths.DEFAULT_RAW, show_default=True, help="Raw response store.")
+@click.option("--delay", type=float, default=1.0, show_default=True,
+              help="Seconds between live requests to one host.")
+@click.option("--discover/--no-discover", default=True, show_default=True,
+              help="With --live: also search Adilet for child-related acts not on the seed list.")
+@click.option("--force", is_flag=True, help="Rebuild even when no input changed.")
+def build(corpus_dir, live, db_path, raw_dir, delay, discover, force):
+    """Build the knowledge base database (atomically replaces --db)."""
+    from db.build import BuildOptions, run_build
+
+    if not corpus_dir and not live:
+        default = paths.DEFAULT_CORPUS
+        if default.exists():
+            corpus_dir = default
+        else:
+            raise click.UsageError("give --corpus DIR (offline) or --live (crawl)")
+    report = run_build(BuildOptions(db_path=db_path, corpus_dir=corpus_dir, live=live,
+                                    raw_dir=raw_dir, delay=delay, discover=discover,
+                                    force=force, progress=True))
+    click.echo(report.summary())
+    if report.fatal:
+        sys.exit(1)
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=paths.DEFAULT_DB, show_default=True)
+@click.option("-h", "--host", default="127.0.0.1", show_default=True)
+@click.option("-p", "--port", type=int, default=8001, show_default=True)
+@click.option("--sql-time-limit-ms", type=int, default=3000, show_default=True)
+def serve(db_path, host, port, sql_time_limit_ms):
+    """Serve the knowledge base with Datasette (immutable, read-only)."""
+    from kb.serve import serve as run
+
+    run(db_path=db_path, host=host, port=port, sql_time_limit_ms=sql_time_limit_ms)
