@@ -1,0 +1,305 @@
+"""Acts stage of the build: parse saved pages, align languages, tag, store.
+
+Pages are grouped by act. The Russian page is primary: its provisions are the `provisions`
+rows and carry the tags; Kazakh and English provisions go to `provision_texts`, aligned to the
+Russian provision with the same anchor (Adilet uses the same `zN` anchors in every language),
+or failing that the same kind, number and occurrence.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+
+from tqdm import tqdm
+
+LANG_PRIORITY = ("rus", "kaz", "eng")
+TAGGER_LANG = {"rus": "ru", "kaz": "kk", "eng": "en"}
+
+
+class ActLoader:
+    def __init__(self, db, *, previous_db=None, report, progress=False, seed_path=None):
+        self.db = db
+        self.previous_db = previous_db
+        self.report = report
+        self.progress = progress
+        self.child_related_ids = _child_related_ids(seed_path)
+        self._attached = False
+
+    # -- entry point ---------------------------------------------------------------------------
+
+    def load(self, pages) -> None:
+        by_act = defaultdict(dict)
+        for page in pages:
+            # A later page for the same act and language (the raw store's newest) wins.
+            by_act[page.act_id][page.lang] = page
+        items = sorted(by_act.items())
+        bar = tqdm(items, desc="acts", unit="act", disable=not self.progress)
+        for act_id, lang_pages in bar:
+            bar.set_postfix_str(act_id)
+            if self._reuse(act_id, lang_pages):
+                self.report.reused_documents += len(lang_pages)
+                for page in lang_pages.values():
+                    self._log_page(page, ok=True)
+                continue
+            self._load_act(act_id, lang_pages)
+
+    # -- reuse of an unchanged act from the previous database ---------------------------------
+
+    def _reuse(self, act_id, lang_pages) -> bool:
+        if not self.previous_db:
+            return False
+        if not self._attached:
+            self.db.conn.execute("ATTACH DATABASE ? AS prev", (str(self.previous_db),))
+            self._attached = True
+        rows = self.db.conn.execute(
+            "select lang, content_sha256 from prev.act_texts where act_id = ?", (act_id,)).fetchall()
+        if not rows or dict(rows) != {lang: p.sha256 for lang, p in lang_pages.items()}:
+            return False
+        for table, condition in _TABLES_BY_ACT:
+            self.db.conn.execute(
+                f"insert into main.{table} select * from prev.{table} where "
+                + condition.replace("provisions", "prev.provisions"), {"act_id": act_id})
+        return True
+
+    # -- parsing ---------------------------------------------------------------------------------
+
+    def _load_act(self, act_id, lang_pages) -> None:
+        from scrapers.adilet.errors import NotALawPage, ParseError
+        from scrapers.adilet.parse import parse_document
+
+        parsed = {}
+        for lang, page in lang_pages.items():
+            try:
+                doc = parse_document(page.read(), url=page.url).to_dict()
+            except NotALawPage as exc:
+                self.report.fail("parse", page.url, f"not a law page: {exc}")
+                self._log_page(page, ok=False, error=f"not a law page: {exc}")
+                continue
+            except (ParseError, ValueError, OSError) as exc:
+                self.report.fail("parse", page.url, f"{type(exc).__name__}: {exc}")
+                self._log_page(page, ok=False, error=str(exc))
+                continue
+            if doc["act"].get("id") and doc["act"]["id"] != act_id:
+                reason = f"page is act {doc['act']['id']}, expected {act_id}"
+                self.report.fail("parse", page.url, reason)
+                self._log_page(page, ok=False, error=reason)
+                continue
+            self.report.parsed_documents += 1
+            self._log_page(page, ok=True)
+            parsed[lang] = (page, doc)
+        if not parsed:
+            return
+        primary_lang = next(lang for lang in LANG_PRIORITY if lang in parsed)
+        self._store_act(act_id, primary_lang, parsed)
+
+    def _store_act(self, act_id, primary_lang, parsed) -> None:
+        page, doc = parsed[primary_lang]
+        act = doc["act"]
+        titles = {lang: d["act"].get("title") for lang, (_, d) in parsed.items()}
+        date = act.get("date_adopted")
+        provisions = doc["provisions"]
+        self.db["acts"].insert({
+            "id": act_id,
+            "title": act.get("title") or act_id,
+            "title_kk": titles.get("kaz"),
+            "title_en": titles.get("eng"),
+            "form": act.get("form"),
+            "number": act.get("number"),
+            "date_adopted": date,
+            "year": int(date[:4]) if date else None,
+            "issuing_body": act.get("issuing_body"),
+            "status": act.get("status") or "in_force",
+            "status_raw": act.get("status_raw"),
+            "requisites": act.get("requisites"),
+            "repeal_note": act.get("repeal_note"),
+            "registration_number": act.get("registration_number"),
+            "registration_date": act.get("registration_date"),
+            "url": act.get("url"),
+            "source_url": page.url,
+            "retrieved_at": page.retrieved_at,
+            "content_sha256": page.sha256,
+            "as_of": act.get("as_of"),
+            "child_related": int(act_id in self.child_related_ids),
+            "provision_count": len(provisions),
+        })
+        for lang, (p, d) in parsed.items():
+            self.db["act_texts"].insert({
+                "act_id": act_id, "lang": lang, "title": d["act"].get("title"),
+                "requisites": d["act"].get("requisites"), "status_raw": d["act"].get("status_raw"),
+                "url": d["act"].get("url"), "source_url": p.url, "retrieved_at": p.retrieved_at,
+                "content_sha256": p.sha256,
+            })
+
+        pid = {prov["id"]: f"{act_id}-{prov['id']}" for prov in provisions}
+        tags = self._tag(provisions, TAGGER_LANG[primary_lang])
+        rows, dim_rows, age_rows = [], [], []
+        for prov, tag in zip(provisions, tags):
+            row_id = pid[prov["id"]]
+            text = prov.get("text") or ""
+            rows.append({
+                "id": row_id, "act_id": act_id, "anchor": prov["anchor"],
+                "anchor_inherited": int(bool(prov.get("anchor_inherited"))),
+                "kind": prov["kind"], "number": prov.get("number"), "heading": prov.get("heading"),
+                "text": prov.get("text"),
+                "text_lemmas": _lemmas(prov),
+                "path": prov.get("path"), "parent_id": pid.get(prov.get("parent")),
+                "position": prov["position"], "depth": prov.get("depth", 0),
+                "excluded": int(bool(prov.get("excluded"))), "url": prov["url"],
+                "retrieved_at": page.retrieved_at, "content_sha256": page.sha256,
+                "text_sha256": hashlib.sha256(text.encode()).hexdigest() if text else None,
+                **_tag_columns(tag),
+            })
+            method = f"rules-{TAGGER_LANG[primary_lang]}@{_tagger_version()}"
+            for dim in (tag or {}).get("dimensions", []):
+                dim_rows.append({"provision_id": row_id, "dimension_code": dim["code"],
+                                 "score": dim["score"], "is_primary": int(bool(dim.get("primary"))),
+                                 "evidence": json.dumps(dim.get("evidence", []), ensure_ascii=False),
+                                 "method": method})
+            for code in (tag or {}).get("age_groups", []):
+                age_rows.append({"provision_id": row_id, "age_group_code": code})
+        # Parents come before children in document order, so foreign keys hold row by row.
+        self.db["provisions"].insert_all(rows, batch_size=500)
+        self.db["provision_dimensions"].insert_all(dim_rows, batch_size=500)
+        self.db["provision_age_groups"].insert_all(age_rows, batch_size=500)
+
+        self._store_amendments(act_id, primary_lang, doc, pid, page)
+        for lang, (p, d) in parsed.items():
+            if lang == primary_lang:
+                continue
+            mapping = _align(provisions, d["provisions"])
+            self.db["provision_texts"].insert_all([{
+                "provision_id": pid.get(mapping.get(prov["id"])), "act_id": act_id, "lang": lang,
+                "anchor": prov["id"], "kind": prov["kind"], "number": prov.get("number"),
+                "heading": prov.get("heading"), "text": prov.get("text"),
+                "excluded": int(bool(prov.get("excluded"))), "url": prov["url"],
+                "retrieved_at": p.retrieved_at, "content_sha256": p.sha256,
+            } for prov in d["provisions"]], batch_size=500)
+            unaligned = sum(1 for prov in d["provisions"] if prov["id"] not in mapping)
+            if unaligned:
+                self.report.fail("align", f"{act_id} ({lang})",
+                                 f"{unaligned} provision(s) have no Russian counterpart")
+            local = {prov["id"]: pid.get(mapping.get(prov["id"])) for prov in d["provisions"]}
+            self._store_amendments(act_id, lang, d, local, p, keyed=True)
+
+    def _store_amendments(self, act_id, lang, doc, pid, page, keyed=False) -> None:
+        rows = []
+        for am in doc.get("amendments", []):
+            rows.append({
+                "act_id": act_id,
+                "provision_id": pid.get(am.get("provision")) if am.get("provision") else None,
+                "lang": lang, "action": am.get("action"),
+                "amending_form": am.get("amending_form"), "amending_date": am.get("amending_date"),
+                "amending_number": am.get("amending_number"),
+                "amending_act_id": am.get("amending_act_id"), "what": am.get("what"),
+                "entry_into_force": am.get("entry_into_force"), "text": am.get("text") or "",
+                "url": doc["act"].get("url") + (f"#{am['provision']}" if am.get("provision") else ""),
+                "retrieved_at": page.retrieved_at,
+            })
+        if rows:
+            self.db["amendments"].insert_all(rows)
+
+    # -- tagging ---------------------------------------------------------------------------------
+
+    def _tag(self, provisions, lang):
+        from kb.tagger import get_tagger
+
+        texts, idx = [], []
+        for i, prov in enumerate(provisions):
+            if prov.get("excluded"):
+                continue
+            text = " ".join(t for t in (prov.get("heading"), prov.get("text")) if t)
+            if text.strip():
+                texts.append(text)
+                idx.append(i)
+        out = [None] * len(provisions)
+        try:
+            for i, tag in zip(idx, get_tagger().tag_many(texts, lang=lang)):
+                out[i] = tag
+        except Exception as exc:  # a tagger bug must not lose the act's text
+            self.report.fail("tag", provisions[0]["url"] if provisions else "?", f"{type(exc).__name__}: {exc}")
+        return out
+
+    def _log_page(self, page, *, ok, error=None) -> None:
+        self.db["fetch_log"].insert({
+            "url": page.url, "final_url": page.url, "act_id": page.act_id, "lang": page.lang,
+            "kind": "document", "status": None, "ok": int(ok), "error": error,
+            "sha256": page.sha256, "retrieved_at": page.retrieved_at, "source": page.source,
+        })
+
+
+_TABLES_BY_ACT = (
+    ("acts", "id = :act_id"),
+    ("act_texts", "act_id = :act_id"),
+    ("provisions", "act_id = :act_id"),
+    ("provision_texts", "act_id = :act_id"),
+    ("amendments", "act_id = :act_id"),
+    ("provision_dimensions", "provision_id IN (SELECT id FROM provisions WHERE act_id = :act_id)"),
+    ("provision_age_groups", "provision_id IN (SELECT id FROM provisions WHERE act_id = :act_id)"),
+)
+
+
+def _align(primary, secondary) -> dict:
+    """Map secondary-language provision ids to primary ones: same anchor, else same
+    (kind, number, occurrence)."""
+    primary_ids = {p["id"] for p in primary}
+
+    def keyed(provs):
+        seen = defaultdict(int)
+        out = {}
+        for p in provs:
+            k = (p["kind"], p.get("number"))
+            out[(k, seen[k])] = p["id"]
+            seen[k] += 1
+        return out
+
+    by_key = keyed(primary)
+    mapping = {}
+    for key, sid in keyed(secondary).items():
+        if sid in primary_ids:
+            mapping[sid] = sid
+        elif key in by_key:
+            mapping[sid] = by_key[key]
+    return mapping
+
+
+def _tag_columns(tag) -> dict:
+    if not tag:
+        return {"primary_dimension": None, "dimension_codes": "[]", "age_min_months": None,
+                "age_max_months": None, "age_group_codes": "[]", "age_evidence": "[]",
+                "flag_codes": "[]"}
+    dims = tag.get("dimensions", [])
+    primary = next((d["code"] for d in dims if d.get("primary")), None)
+    return {
+        "primary_dimension": primary,
+        "dimension_codes": json.dumps([d["code"] for d in dims]),
+        "age_min_months": tag.get("age_min_months"),
+        "age_max_months": tag.get("age_max_months"),
+        "age_group_codes": json.dumps(tag.get("age_groups", [])),
+        "age_evidence": json.dumps(tag.get("age_evidence", []), ensure_ascii=False),
+        "flag_codes": json.dumps(tag.get("flags", [])),
+    }
+
+
+def _lemmas(prov) -> str | None:
+    from kb.morph import lemmatize_text
+
+    text = " ".join(t for t in (prov.get("heading"), prov.get("text")) if t)
+    return lemmatize_text(text) if text else None
+
+
+def _tagger_version() -> str:
+    from kb.tagger import TAGGER_VERSION
+
+    return TAGGER_VERSION
+
+
+def _child_related_ids(seed_path) -> set[str]:
+    try:
+        from scrapers.adilet.seeds import load_seed_acts
+    except ImportError:
+        return set()
+    try:
+        return {s.id for s in load_seed_acts(seed_path)}
+    except FileNotFoundError:
+        return set()

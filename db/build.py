@@ -1,0 +1,398 @@
+"""Build the knowledge base database.
+
+Stages, each a plain step over items: gather inputs (saved corpus pages, the raw store, a live
+crawl) → parse → align languages → tag → store. The database is written to a temporary file
+beside the target and renamed over it at the end (`os.replace` is atomic on one filesystem),
+so a killed build leaves the previous database untouched.
+
+Nothing is redone that need not be: when every input's sha256 and every pipeline version
+match the previous build, the build stops before opening any page; when only some inputs
+changed, the rows of unchanged documents are copied from the previous database instead of
+being parsed and tagged again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlite_utils
+
+from db import schema
+
+@dataclass
+class BuildOptions:
+    db_path: Path
+    corpus_dir: Path | None = None
+    live: bool = False
+    raw_dir: Path | None = None
+    delay: float = 1.0
+    discover: bool = True
+    force: bool = False
+    progress: bool = False
+    transport: object = None          # httpx transport for offline tests of --live
+    seed_path: Path | None = None
+    act_ids: tuple[str, ...] | None = None   # limit a live build to these acts
+
+
+@dataclass
+class BuildReport:
+    db_path: Path
+    unchanged: bool = False
+    acts: int = 0
+    provisions: int = 0
+    provision_texts: int = 0
+    amendments: int = 0
+    tagged: int = 0
+    parsed_documents: int = 0
+    reused_documents: int = 0
+    observations: int = 0
+    indicators: int = 0
+    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (stage, item, reason)
+    seconds: float = 0.0
+    fatal: str | None = None
+
+    def fail(self, stage: str, item: str, reason: str) -> None:
+        self.failures.append((stage, item, reason))
+
+    def summary(self) -> str:
+        if self.fatal:
+            return f"build FAILED: {self.fatal}\nthe previous database (if any) is untouched: {self.db_path}"
+        if self.unchanged:
+            return (f"nothing changed since the last build ({self.seconds:.2f}s): {self.db_path} "
+                    "left as it was (use --force to rebuild)")
+        lines = [
+            f"built {self.db_path} in {self.seconds:.1f}s",
+            f"  acts {self.acts}, provisions {self.provisions} ({self.tagged} tagged), "
+            f"kaz/eng texts {self.provision_texts}, amendment records {self.amendments}",
+            f"  documents parsed {self.parsed_documents}, reused from the previous build "
+            f"{self.reused_documents}",
+            f"  indicators {self.indicators}, observations {self.observations}",
+        ]
+        if self.failures:
+            lines.append(f"  {len(self.failures)} item(s) failed (see the build_failures table):")
+            for stage, item, reason in self.failures:
+                lines.append(f"    [{stage}] {item}: {reason}")
+        else:
+            lines.append("  no failures")
+        return "\n".join(lines)
+
+
+@dataclass
+class SourcePage:
+    """One saved document page: where it came from and its bytes' hash."""
+
+    path: Path | None
+    sha256: str
+    url: str
+    retrieved_at: str
+    source: str                      # corpus | live
+    act_id: str | None = None
+    lang: str | None = None
+    loader: object = None            # callable returning the bytes
+
+    def read(self) -> bytes:
+        return self.loader() if self.loader else self.path.read_bytes()
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fp:
+        for chunk in iter(lambda: fp.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --- gathering inputs -----------------------------------------------------------------------
+
+
+def corpus_pages(corpus_dir: Path) -> list[SourcePage]:
+    """Saved Adilet document pages in a corpus folder: adilet/{rus,kaz,eng}/*.html, new-site/."""
+    from scrapers.adilet.ids import OLD_HOST, is_act_id
+
+    pages = []
+    adilet = corpus_dir / "adilet"
+    for lang in ("rus", "kaz", "eng"):
+        for path in sorted((adilet / lang).glob("*.html")):
+            act_id = path.name.split(".")[0]
+            url = f"{OLD_HOST}/{lang}/docs/{act_id}" if is_act_id(act_id) else path.as_uri()
+            pages.append(_corpus_page(path, url, act_id, lang))
+    for path in sorted((adilet / "new-site").glob("*.html")):
+        act_id = path.name.split(".")[0]
+        pages.append(_corpus_page(path, f"https://adilet.zan.kz/rus/docs/{act_id}", act_id, "rus"))
+    return pages
+
+
+def _corpus_page(path: Path, url: str, act_id: str, lang: str) -> SourcePage:
+    # A saved page's retrieval time is the file's modification time: the corpus keeps the
+    # original fetch date in its PROVENANCE notes, and the page's own «по состоянию на» date
+    # is stored separately as the act's as_of.
+    mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(microsecond=0)
+    return SourcePage(path=path, sha256=_sha256_file(path), url=url, retrieved_at=mtime.isoformat(),
+                      source="corpus", act_id=act_id, lang=lang)
+
+
+def raw_store_pages(raw_dir: Path) -> list[SourcePage]:
+    """The newest good document page per (act, language) in the raw store."""
+    from scrapers.rawstore import RawStore
+
+    if not raw_dir or not (raw_dir / "responses.jsonl").exists():
+        return []
+    store = RawStore(raw_dir)
+    newest: dict[tuple[str, str], dict] = {}
+    for rec in store.records():
+        if rec.get("kind") != "document" or not rec.get("ok") or not rec.get("act_id"):
+            continue
+        key = (rec["act_id"], rec.get("lang") or "rus")
+        if key not in newest or rec["retrieved_at"] >= newest[key]["retrieved_at"]:
+            newest[key] = rec
+    pages = []
+    for (act_id, lang), rec in sorted(newest.items()):
+        sha = rec["sha256"]
+        pages.append(SourcePage(path=None, sha256=sha, url=rec.get("final_url") or rec["url"],
+                                retrieved_at=rec["retrieved_at"], source="live", act_id=act_id,
+                                lang=lang, loader=lambda sha=sha: store.get(sha)))
+    return pages
+
+
+def indicator_files(corpus_dir: Path | None) -> list[tuple[str, str]]:
+    if not corpus_dir or not (corpus_dir / "indicators").exists():
+        return []
+    root = corpus_dir / "indicators"
+    return [(str(p.relative_to(root)), _sha256_file(p)) for p in sorted(root.rglob("*")) if p.is_file()]
+
+
+def pipeline_versions() -> dict[str, str]:
+    from kb import paths
+    from kb.tagger import TAGGER_VERSION
+    from scrapers.adilet.parse import PARSER_VERSION
+
+    data_hash = hashlib.sha256()
+    for path in sorted(paths.DATA_DIR.rglob("*")):
+        if path.is_file() and "gold" not in path.parts:
+            data_hash.update(path.name.encode() + b"\0" + path.read_bytes())
+    return {"schema": str(schema.SCHEMA_VERSION), "parser": PARSER_VERSION,
+            "tagger": TAGGER_VERSION, "data": data_hash.hexdigest()[:16]}
+
+
+def manifest_hash(pages: list[SourcePage], ind_files, versions: dict) -> str:
+    h = hashlib.sha256(json.dumps(versions, sort_keys=True).encode())
+    for p in sorted(pages, key=lambda p: (p.act_id or "", p.lang or "", p.sha256)):
+        h.update(f"page {p.act_id} {p.lang} {p.sha256} {p.url} {p.retrieved_at}\n".encode())
+    for name, sha in ind_files:
+        h.update(f"indicator {name} {sha}\n".encode())
+    return h.hexdigest()
+
+
+def previous_build_info(db_path: Path) -> dict:
+    if not db_path.exists():
+        return {}
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            return dict(conn.execute("select key, value from build_info").fetchall())
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return {}
+
+
+# --- the build ------------------------------------------------------------------------------
+
+
+def run_build(options: BuildOptions) -> BuildReport:
+    started = time.perf_counter()
+    db_path = Path(options.db_path)
+    report = BuildReport(db_path=db_path)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_temp_files(db_path)
+
+    if options.live:
+        _crawl(options, report)
+
+    pages: list[SourcePage] = []
+    if options.corpus_dir:
+        if not Path(options.corpus_dir).exists():
+            report.fatal = f"corpus folder not found: {options.corpus_dir}"
+            return report
+        pages += corpus_pages(Path(options.corpus_dir))
+    if options.raw_dir:
+        pages += raw_store_pages(Path(options.raw_dir))
+    ind_files = indicator_files(options.corpus_dir)
+    versions = pipeline_versions()
+    manifest = manifest_hash(pages, ind_files, versions)
+
+    previous = previous_build_info(db_path)
+    if not options.force and previous.get("manifest") == manifest:
+        report.unchanged = True
+        report.seconds = time.perf_counter() - started
+        return report
+
+    tmp_path = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
+    try:
+        _build_into(tmp_path, db_path if previous.get("versions") == json.dumps(versions, sort_keys=True) else None,
+                    pages, options, report, versions, manifest)
+        _fsync(tmp_path)
+        os.replace(tmp_path, db_path)
+        _fsync_dir(db_path.parent)
+    except BaseException as exc:
+        tmp_path.unlink(missing_ok=True)
+        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+            raise
+        report.fatal = f"{type(exc).__name__}: {exc}"
+        raise
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage],
+                options: BuildOptions, report: BuildReport,
+                versions: dict, manifest: str) -> None:
+    from db.acts import ActLoader
+
+    tmp_path.unlink(missing_ok=True)
+    db = sqlite_utils.Database(tmp_path)
+    db.conn.execute("PRAGMA journal_mode = OFF")      # the temp file is thrown away on failure
+    db.conn.execute("PRAGMA synchronous = OFF")
+    db.conn.execute("PRAGMA foreign_keys = ON")
+    db.conn.executescript(schema.TABLES)
+
+    _load_taxonomy(db)
+    loader = ActLoader(db, previous_db=previous_db, report=report, progress=options.progress,
+                       seed_path=options.seed_path)
+    loader.load(pages)
+    _import_fetch_log(db, options.raw_dir)
+
+    if options.corpus_dir or options.live:
+        _load_indicators(db, options, report)
+
+    db.conn.executescript(schema.INDEXES)
+    _create_views_and_search(db, report)
+
+    for stage, item, reason in report.failures:
+        db["build_failures"].insert({"stage": stage, "item": item, "reason": reason})
+    info = {"manifest": manifest, "versions": json.dumps(versions, sort_keys=True),
+            "built_at": _now(), "corpus_dir": str(options.corpus_dir or ""),
+            "live": str(bool(options.live))}
+    db["build_info"].insert_all([{"key": k, "value": v} for k, v in info.items()])
+    report.acts = db["acts"].count
+    report.provisions = db["provisions"].count
+    report.provision_texts = db["provision_texts"].count
+    report.amendments = db["amendments"].count
+    report.tagged = db.execute("select count(*) from provisions where primary_dimension is not null").fetchone()[0]
+    report.indicators = db["indicators"].count
+    report.observations = db["observations"].count
+    db.conn.commit()
+    db.conn.execute("VACUUM")
+    db.close()
+
+
+def _import_fetch_log(db, raw_dir) -> None:
+    """Every live response and failure in the raw store, for provenance."""
+    if not raw_dir or not (Path(raw_dir) / "responses.jsonl").exists():
+        return
+    from scrapers.rawstore import RawStore
+
+    db["fetch_log"].insert_all(({
+        "url": rec.get("url"), "final_url": rec.get("final_url"), "act_id": rec.get("act_id"),
+        "lang": rec.get("lang"), "kind": rec.get("kind"), "status": rec.get("status"),
+        "ok": int(bool(rec.get("ok"))), "error": rec.get("error"), "sha256": rec.get("sha256"),
+        "retrieved_at": rec.get("retrieved_at"), "source": rec.get("source") or "live",
+    } for rec in RawStore(Path(raw_dir)).records()), batch_size=500)
+
+
+def _load_taxonomy(db) -> None:
+    from kb.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    db["dimensions"].insert_all(tax.dimension_rows())
+    db["age_groups"].insert_all(tax.age_group_rows())
+    db["flags"].insert_all(tax.flag_rows())
+
+
+def _load_indicators(db, options: BuildOptions, report: BuildReport) -> None:
+    from db.indicators import load_indicators
+
+    client = None
+    if options.live:
+        from scrapers.http import PoliteClient
+
+        client = PoliteClient(delay=options.delay, transport=options.transport)
+    result = load_indicators(db, options.corpus_dir, live=options.live, client=client)
+    for failure in getattr(result, "failures", []):
+        report.fail("import", *failure)
+
+
+def _create_views_and_search(db, report: BuildReport) -> None:
+    from db.fts import create_search_index
+    from db.views import create_views
+
+    create_views(db)
+    create_search_index(db)
+
+
+def _crawl(options: BuildOptions, report: BuildReport) -> None:
+    """Fetch the seed acts (and, with discovery, acts found by search) into the raw store."""
+    from scrapers.adilet.fetch import AdiletFetcher
+    from scrapers.adilet.seeds import load_seed_acts
+
+    raw_dir = Path(options.raw_dir or "data/raw")
+    options.raw_dir = raw_dir
+    act_ids = list(options.act_ids or [s.id for s in load_seed_acts(options.seed_path)])
+    with AdiletFetcher(raw_dir=raw_dir, delay=options.delay, transport=options.transport) as fetcher:
+        if options.discover and not options.act_ids:
+            from scrapers.adilet.discover import discover
+            from scrapers.adilet.seeds import load_discovery_config
+
+            config = load_discovery_config(options.seed_path)
+            found = discover(fetcher, **config)
+            act_ids += [a for a in found.act_ids if a not in act_ids]
+        results = fetcher.fetch_acts(act_ids, progress=options.progress)
+    for r in results:
+        if not r.ok:
+            report.fail("fetch", r.url, r.error or f"HTTP {r.status}")
+
+
+def _remove_stale_temp_files(db_path: Path) -> None:
+    """Temp files of builds that were killed; never the database itself."""
+    for stale in db_path.parent.glob(f".{db_path.name}.building-*"):
+        try:
+            pid = int(stale.name.rsplit("-", 1)[1])
+        except ValueError:
+            continue
+        if pid != os.getpid() and not _pid_alive(pid):
+            stale.unlink(missing_ok=True)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        _fsync(path)
+    except OSError:
+        pass
