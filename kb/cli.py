@@ -160,3 +160,7 @@ def serve(db_path, host, port, sql_time_limit_ms):
     from kb.serve import serve as run
 
     run(db_path=db_path, host=host, port=port, sql_time_limit_ms=sql_time_limit_ms)
+
+
+if __name__ == "__main__":
+    cli()
