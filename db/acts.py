@@ -2,8 +2,8 @@
 
 Pages are grouped by act. The Russian page is primary: its provisions are the `provisions`
 rows and carry the tags; Kazakh and English provisions go to `provision_texts`, aligned to the
-Russian provision with the same anchor (Adilet uses the same `zN` anchors in every language),
-or failing that the same kind, number and occurrence.
+Russian provision of the same kind and number under the same numbered ancestors (anchors
+differ between the language versions of one act).
 """
 from __future__ import annotations
 
@@ -240,27 +240,28 @@ _TABLES_BY_ACT = (
 
 
 def _align(primary, secondary) -> dict:
-    """Map secondary-language provision ids to primary ones: same anchor, else same
-    (kind, number, occurrence)."""
-    primary_ids = {p["id"] for p in primary}
+    """Map secondary-language provision ids to primary ones by structure.
 
+    Anchors are not shared between languages (the Kazakh page of an order numbers its `zN`
+    anchors differently), so a provision is matched by its kind and number under the same
+    chain of numbered ancestors, counting repeats in document order.
+    """
     def keyed(provs):
+        by_id = {p["id"]: p for p in provs}
         seen = defaultdict(int)
         out = {}
         for p in provs:
-            k = (p["kind"], p.get("number"))
+            chain, parent = [], by_id.get(p.get("parent"))
+            while parent is not None:
+                chain.append((parent["kind"], parent.get("number")))
+                parent = by_id.get(parent.get("parent"))
+            k = (p["kind"], p.get("number"), tuple(reversed(chain)))
             out[(k, seen[k])] = p["id"]
             seen[k] += 1
         return out
 
     by_key = keyed(primary)
-    mapping = {}
-    for key, sid in keyed(secondary).items():
-        if sid in primary_ids:
-            mapping[sid] = sid
-        elif key in by_key:
-            mapping[sid] = by_key[key]
-    return mapping
+    return {sid: by_key[key] for key, sid in keyed(secondary).items() if key in by_key}
 
 
 def _tag_columns(tag) -> dict:

@@ -356,7 +356,10 @@ def _crawl(options: BuildOptions, report: BuildReport) -> None:
             config = load_discovery_config(options.seed_path)
             found = discover(fetcher, **config)
             act_ids += [a for a in found.act_ids if a not in act_ids]
-        results = fetcher.fetch_acts(act_ids, progress=options.progress)
+            skip = {(r.act_id, r.lang, r.kind) for r in found.fetched if r.ok}
+        else:
+            skip = set()
+        results = fetcher.fetch_acts(act_ids, progress=options.progress, skip=skip)
     for r in results:
         if not r.ok:
             report.fail("fetch", r.url, r.error or f"HTTP {r.status}")

@@ -47,6 +47,7 @@ _ACTIONS = [
 ]
 _ENTRY = re.compile(r"\(([^()]*(?:вводится|вводятся|введен\w*\s+в\s+действие|қолданысқа|"
                     r"enters?\s+into\s+force)[^()]*)\)", re.I)
+_TOKEN = re.compile(r"[\w/-]+")
 _DOC_ID = re.compile(r"/(?:rus|kaz|eng)/docs/([A-Z][0-9A-Z_]{10})")
 
 
@@ -99,6 +100,8 @@ def _what(body: str) -> str | None:
         ends.append(ref.start())
     end = min(ends) if ends else len(body)
     what = body[:end].strip(" ,.-–—:;")
+    # «Статья 1 с изменениями» / «Пункт 2 в редакции»: the preposition belongs to the verb.
+    what = re.sub(r"\s+(?:с|со|в)$", "", what, flags=re.I)
     # Kazakh puts the verb after a dash («1-бапқа өзгеріс енгізілді - ҚР …»).
     return what or None
 
@@ -106,7 +109,7 @@ def _what(body: str) -> str | None:
 def _act_id_for(number: str, links: list[tuple[str, str]]) -> str | None:
     for text, href in links:
         m = _DOC_ID.search(href or "")
-        if m and number and re.search(r"(?<![\w-])%s(?![\w-])" % re.escape(number), text or ""):
+        if m and number and number in _TOKEN.findall(text or ""):
             return m.group(1)
     return None
 

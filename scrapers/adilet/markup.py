@@ -13,10 +13,10 @@ from scrapers.adilet.ids import is_act_id
 # A leading XML declaration makes lxml refuse str input ("Unicode strings with encoding
 # declaration are not supported"); Adilet never sends one but saved copies may carry it.
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+# \s covers nbsp (U+00A0), narrow nbsp and figure space in Python's Unicode regexes.
 _WS = re.compile(r"\s+")
-# nbsp, narrow nbsp, zero-width and soft-hyphen characters show up in Adilet text runs.
-_ODD_SPACES = str.maketrans({"\xa0": " ", "\u202f": " ", "\u2007": " ", "\u200b": "",
-                             "\ufeff": "", "\xad": ""})
+# Zero-width spaces, BOMs and soft hyphens also show up in Adilet text runs.
+_INVISIBLE = re.compile("[\u200b\ufeff\xad]")
 
 
 def decode(html: bytes | str) -> str:
@@ -56,7 +56,9 @@ def clean(text: str | None) -> str:
     """Collapse whitespace (incl. nbsp runs) to single spaces and strip."""
     if not text:
         return ""
-    return _WS.sub(" ", text.translate(_ODD_SPACES)).strip()
+    if "\u200b" in text or "\ufeff" in text or "\xad" in text:
+        text = _INVISIBLE.sub("", text)
+    return _WS.sub(" ", text).strip()
 
 
 def has_class(el, name: str) -> bool:
@@ -191,13 +193,21 @@ def page_act_id(root) -> str | None:
     and the most frequent ID wins.
     """
     counts: dict[str, int] = {}
+    switcher: dict[str, set] = {}
     for a in root.iter("a"):
         href = a.get("href")
         if not href or "/docs/" not in href:
             continue
         m = _DOC_HREF.match(href)
-        if m and m[3] in ("/info", "/history", "/links", "/download", "/compare", "/comments"):
+        if not m:
+            continue
+        if m[3] in ("/info", "/history", "/links", "/download", "/compare", "/comments"):
             counts[m[2]] = counts.get(m[2], 0) + 1
+        elif m[3] is None and href.rstrip("/") == m.group(0):
+            switcher.setdefault(m[2], set()).add(m[1])
+    if not counts:
+        # No tabs: the language switcher links the same ID in two or more languages.
+        counts = {k: len(v) for k, v in switcher.items() if len(v) >= 2}
     if not counts:
         return None
     best = max(counts, key=counts.get)

@@ -1,0 +1,73 @@
+"""Full-text search indexes (SQLite FTS5), created at the end of a build.
+
+* `provisions_fts`: external-content index over `provisions` (heading, text, text_lemmas).
+  text_lemmas holds `kb.morph.lemmatize_text(heading + text)` (lower case, ё folded to е), so a
+  query lemmatised the same way (`kb.search.build_fts_query`) matches any inflected form, and
+  ё/е differences are absorbed by the lemma column. The unicode61 tokenizer with
+  remove_diacritics 2 folds Latin diacritics; it does NOT fold Cyrillic ё (verified in
+  tests/test_datasette.py), which is why the lemma column carries the folding.
+* `provision_texts_fts`: external-content index over `provision_texts` (Kazakh and English
+  texts: heading, text) with prefix indexes of 2, 3 and 4 characters, for stem* queries.
+
+Both use content="table" (double quotes) so that Datasette detects them for the table search
+box as well. The database is published immutable, so no triggers are created.
+"""
+from __future__ import annotations
+
+import sqlite3
+
+PROVISIONS_FTS = "provisions_fts"
+PROVISION_TEXTS_FTS = "provision_texts_fts"
+TOKENIZE = "unicode61 remove_diacritics 2"
+
+
+def _connection(db) -> sqlite3.Connection:
+    """Accept a sqlite3.Connection or a sqlite_utils.Database."""
+    return getattr(db, "conn", db)
+
+
+def fill_missing_lemmas(conn: sqlite3.Connection) -> int:
+    """Fill provisions.text_lemmas where the build left it empty (normally it does not)."""
+    from kb.morph import lemmatize_text
+
+    rows = conn.execute(
+        "select rowid, heading, text from provisions "
+        "where text_lemmas is null and (text is not null or heading is not null)"
+    ).fetchall()
+    conn.executemany(
+        "update provisions set text_lemmas = ? where rowid = ?",
+        [(lemmatize_text(" ".join(x for x in (h, t) if x)), rowid) for rowid, h, t in rows],
+    )
+    return len(rows)
+
+
+def create_search_index(db) -> dict:
+    """(Re)create both FTS5 indexes; returns row counts. Idempotent."""
+    conn = _connection(db)
+    filled = fill_missing_lemmas(conn)
+    conn.executescript(f"""
+        DROP TABLE IF EXISTS {PROVISIONS_FTS};
+        CREATE VIRTUAL TABLE {PROVISIONS_FTS} USING fts5(
+            heading, text, text_lemmas,
+            content="provisions", content_rowid="rowid",
+            tokenize='{TOKENIZE}'
+        );
+        INSERT INTO {PROVISIONS_FTS}({PROVISIONS_FTS}) VALUES ('rebuild');
+        INSERT INTO {PROVISIONS_FTS}({PROVISIONS_FTS}) VALUES ('optimize');
+
+        DROP TABLE IF EXISTS {PROVISION_TEXTS_FTS};
+        CREATE VIRTUAL TABLE {PROVISION_TEXTS_FTS} USING fts5(
+            heading, text,
+            content="provision_texts", content_rowid="rowid",
+            tokenize='{TOKENIZE}', prefix='2 3 4'
+        );
+        INSERT INTO {PROVISION_TEXTS_FTS}({PROVISION_TEXTS_FTS}) VALUES ('rebuild');
+        INSERT INTO {PROVISION_TEXTS_FTS}({PROVISION_TEXTS_FTS}) VALUES ('optimize');
+    """)
+    conn.commit()
+    return {
+        "lemmas_filled": filled,
+        PROVISIONS_FTS: conn.execute(f"select count(*) from {PROVISIONS_FTS}").fetchone()[0],
+        PROVISION_TEXTS_FTS: conn.execute(
+            f"select count(*) from {PROVISION_TEXTS_FTS}").fetchone()[0],
+    }

@@ -1,0 +1,148 @@
+"""Views linking provisions to indicators and showing coverage and gaps.
+
+* ``indicator_latest``: per indicator, the latest national value (area KAZ, residence, wealth
+  and age totals), both sexes when the indicator has any both-sexes observation, otherwise the
+  one sex it has (e.g. adolescent birth rate, F). "Latest" orders by ``year``, and for a SOWC
+  range period ("2013-2021", year null) by the range's last year; undated rows are never latest.
+  Ties: source name.
+* ``provision_indicator_links``: provisions ↔ indicators sharing a dimension
+  (provision_dimensions.dimension_code = indicators.dimension_code) and an overlapping age
+  interval (a provision with only one bound is open on the other side; a provision with no age
+  links nothing), or sharing the AG_PRE band (pregnancy and birth has no month interval).
+* ``coverage``: one row per dimension × age band (age_groups.kind = 'band'): acts and
+  provisions in force (act status in_force, provision not excluded) tagged with that dimension
+  whose age bands include that band; the indicators of that dimension whose bands include it
+  (codes, names, count, latest values); ``gap`` = indicators exist but fewer than
+  GAP_MIN_PROVISIONS provisions; ``data_gap`` = provisions exist but no indicator.
+"""
+from __future__ import annotations
+
+import sqlite_utils
+
+GAP_MIN_PROVISIONS = 3
+
+INDICATOR_LATEST = """
+CREATE VIEW indicator_latest AS
+SELECT indicator_code, value, value_raw, unit, period, sort_year AS year, sex, source,
+       source_file, obs_status
+FROM (
+  SELECT o.*,
+         COALESCE(o.year, CASE WHEN o.period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9]'
+                               THEN CAST(substr(o.period, 6, 4) AS INTEGER) END) AS sort_year,
+         ROW_NUMBER() OVER (
+           PARTITION BY o.indicator_code
+           ORDER BY (o.sex = '_T') DESC,
+                    COALESCE(o.year, CASE WHEN o.period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9]'
+                                          THEN CAST(substr(o.period, 6, 4) AS INTEGER) END) DESC,
+                    o.source, o.id) AS rn
+  FROM observations o
+  WHERE o.area_code = 'KAZ' AND o.residence = '_T' AND o.wealth_quintile = '_T' AND o.age = '_T'
+    AND COALESCE(o.year, CASE WHEN o.period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9]'
+                              THEN CAST(substr(o.period, 6, 4) AS INTEGER) END) IS NOT NULL
+)
+WHERE rn = 1
+"""
+
+PROVISION_INDICATOR_LINKS = """
+CREATE VIEW provision_indicator_links AS
+SELECT p.id AS provision_id,
+       p.act_id,
+       a.title AS act_title,
+       a.status AS act_status,
+       p.excluded,
+       p.path,
+       p.url,
+       pd.dimension_code,
+       pd.is_primary,
+       i.code AS indicator_code,
+       i.name_en AS indicator_name,
+       p.age_min_months AS provision_age_min_months,
+       p.age_max_months AS provision_age_max_months,
+       i.age_min_months AS indicator_age_min_months,
+       i.age_max_months AS indicator_age_max_months,
+       (SELECT group_concat(pag.age_group_code, ',')
+          FROM provision_age_groups pag
+         WHERE pag.provision_id = p.id
+           AND pag.age_group_code IN (SELECT value FROM json_each(i.age_group_codes))) AS shared_age_groups
+FROM provision_dimensions pd
+JOIN provisions p ON p.id = pd.provision_id
+JOIN acts a ON a.id = p.act_id
+JOIN indicators i ON i.dimension_code = pd.dimension_code
+WHERE (
+        (p.age_min_months IS NOT NULL OR p.age_max_months IS NOT NULL)
+        AND COALESCE(p.age_min_months, 0) <= i.age_max_months
+        AND (p.age_max_months IS NULL OR p.age_max_months >= i.age_min_months)
+      )
+   OR (
+        EXISTS (SELECT 1 FROM provision_age_groups pag
+                 WHERE pag.provision_id = p.id AND pag.age_group_code = 'AG_PRE')
+        AND EXISTS (SELECT 1 FROM json_each(i.age_group_codes) WHERE value = 'AG_PRE')
+      )
+"""
+
+COVERAGE = f"""
+CREATE VIEW coverage AS
+WITH prov AS (
+  SELECT pd.dimension_code, pag.age_group_code,
+         COUNT(DISTINCT p.act_id) AS acts_in_force,
+         COUNT(DISTINCT p.id) AS provisions_in_force
+  FROM provision_dimensions pd
+  JOIN provision_age_groups pag ON pag.provision_id = pd.provision_id
+  JOIN provisions p ON p.id = pd.provision_id
+  JOIN acts a ON a.id = p.act_id
+  WHERE a.status = 'in_force' AND p.excluded = 0
+  GROUP BY pd.dimension_code, pag.age_group_code
+),
+ind AS (
+  SELECT dimension_code, age_group_code,
+         COUNT(*) AS indicator_count,
+         group_concat(code, ', ') AS indicator_codes,
+         group_concat(name_en, '; ') AS indicator_names,
+         group_concat(latest, '; ') AS latest_values
+  FROM (
+    SELECT i.dimension_code, je.value AS age_group_code, i.code, i.name_en,
+           i.code || ' = ' || COALESCE(l.value_raw || COALESCE(' ' || l.unit, '') || ' ('
+                  || l.period || CASE WHEN l.sex <> '_T' THEN ', sex ' || l.sex ELSE '' END
+                  || ', ' || l.source || ')', 'no national value') AS latest
+    FROM indicators i
+    JOIN json_each(i.age_group_codes) je
+    LEFT JOIN indicator_latest l ON l.indicator_code = i.code
+    ORDER BY i.code
+  )
+  GROUP BY dimension_code, age_group_code
+)
+SELECT d.code AS dimension_code,
+       d.name_en AS dimension_name,
+       ag.code AS age_group_code,
+       ag.name_en AS age_group_name,
+       COALESCE(prov.acts_in_force, 0) AS acts_in_force,
+       COALESCE(prov.provisions_in_force, 0) AS provisions_in_force,
+       COALESCE(ind.indicator_count, 0) AS indicator_count,
+       ind.indicator_codes,
+       ind.indicator_names,
+       ind.latest_values,
+       CASE WHEN COALESCE(ind.indicator_count, 0) > 0
+             AND COALESCE(prov.provisions_in_force, 0) < {GAP_MIN_PROVISIONS} THEN 1 ELSE 0 END AS gap,
+       CASE WHEN COALESCE(ind.indicator_count, 0) = 0
+             AND COALESCE(prov.provisions_in_force, 0) > 0 THEN 1 ELSE 0 END AS data_gap
+FROM dimensions d
+CROSS JOIN age_groups ag
+LEFT JOIN prov ON prov.dimension_code = d.code AND prov.age_group_code = ag.code
+LEFT JOIN ind ON ind.dimension_code = d.code AND ind.age_group_code = ag.code
+WHERE ag.kind = 'band'
+ORDER BY d.position, d.code, ag.position, ag.code
+"""
+
+VIEWS = {
+    "indicator_latest": INDICATOR_LATEST,
+    "provision_indicator_links": PROVISION_INDICATOR_LINKS,
+    "coverage": COVERAGE,
+}
+
+
+def create_views(db: sqlite_utils.Database) -> None:
+    """(Re)create the views; safe to call on a database that already has them."""
+    for name in reversed(list(VIEWS)):
+        db.execute(f"DROP VIEW IF EXISTS [{name}]")
+    for sql in VIEWS.values():
+        db.execute(sql)

@@ -1,0 +1,207 @@
+"""Kazakh text for the tagger: tokeniser, suffix-aware stems, age expressions.
+
+spaCy has no Kazakh language module, so the Kazakh pipeline is spaCy's multi-language blank
+tokenizer (`spacy.blank("xx")`) with our own components; no lemmatiser pretends to be one.
+
+Kazakh is agglutinative: a word is a stem plus a chain of suffixes («бала» → «балаларға»,
+«баланың», «балалардың»). The cue stems of taxonomy.yml (kk) form the stem vocabulary; a word
+gets the longest vocabulary stem it *is*, followed only by known suffixes (plural, possessive,
+case, a few derivational and participle endings), allowing the consonant alternation at the
+stem's end (қ→ғ, к→г, п→б before a vowel: «еңбек» → «еңбегі»). Anything else keeps its
+lower-cased form. So «балабақша» (kindergarten) is its own stem and never «бала» (child); nor is
+«баспана» (housing), «балама» (alternative), «баланс».
+
+Ages: «он төрт жасқа дейін» (0–167 months), «14 жасқа толмаған» (0–167), «он сегіз жасқа
+толған» (216+), «он төрт жастан бастап» (168–215), «он төрт жастан он алты жасқа дейін»
+(168–191), «алты айға дейінгі» (0–5), «бір жарым жасқа дейін» (0–17). «жас» (age) is what makes
+a number an age: «он сегіз жыл ішінде» (within eighteen years, «жыл» = year) is a period.
+«кәмелетке толмаған» (minor) is a child-context word with the default 0–215 (taxonomy.yml).
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import spacy
+from spacy.attrs import LEMMA
+from spacy.language import Language
+
+from kb.taxonomy import load_taxonomy
+
+VOWELS = set("аәеиоөуұүыіэюя")
+
+_SUFFIXES = """
+лар лер дар дер тар тер
+ым ім м ың ің ң ы і сы сі мыз міз ңыз ңіз ымыз іміз ыңыз іңіз
+ның нің дың дің тың тің н ға ге қа ке на не а е ны ні ды ді ты ті ын ін
+да де та те нда нде ында інде дағы дегі тағы тегі ндағы ндегі
+дан ден тан тен нан нен ынан інен мен бен пен менен
+лық лік дық дік тық тік лығ лiг лиг дығ діг тығ тіг лы лі сыз сіз шы ші шылық шілік
+ғы гі қы кі
+у ю уы уі уға уге уын уін уда уде удан уден ушы уші
+ған ген қан кен атын етін йтын йтін
+"""
+_SUFFIX_RE = re.compile("(?:" + "|".join(sorted(set(_SUFFIXES.split()), key=len, reverse=True)) + ")*")
+_SOFTEN = {"қ": "ғ", "к": "г", "п": "б"}
+
+
+def normalise_kk(word: str) -> str:
+    return word.lower()
+
+
+class KazakhStemmer:
+    """Longest vocabulary stem + valid suffix chain; else the lower-cased word."""
+
+    def __init__(self, vocabulary):
+        self.forms: dict[str, str] = {}     # surface stem form -> stem
+        for stem in vocabulary:
+            stem = normalise_kk(stem)
+            if len(stem) < 2 or not stem.isalpha():
+                continue
+            self.forms.setdefault(stem, stem)
+            if stem[-1] in _SOFTEN:
+                self.forms.setdefault(stem[:-1] + _SOFTEN[stem[-1]], stem)
+        self.max_len = max((len(f) for f in self.forms), default=0)
+
+    @lru_cache(maxsize=100_000)
+    def stem(self, word: str) -> str:
+        w = normalise_kk(word)
+        for n in range(min(len(w), self.max_len), 1, -1):
+            form = w[:n]
+            stem = self.forms.get(form)
+            if stem is None:
+                continue
+            rest = w[n:]
+            if form != stem and (not rest or rest[0] not in VOWELS):
+                continue            # softened stem only before a vowel
+            if not rest or _SUFFIX_RE.fullmatch(rest):
+                return stem
+        return w
+
+
+@lru_cache(maxsize=1)
+def default_stemmer() -> KazakhStemmer:
+    tax = load_taxonomy()
+    words = set()
+    groups = [d.cues.get("kk", ()) for d in tax.dimensions]
+    groups += [f.cues.get("kk", ()) for f in tax.flags]
+    groups.append(tax.child_context.get("kk", ()))
+    for cues in groups:
+        for cue in cues:
+            words.update(w.rstrip("*") for w in cue.pattern.split())
+    return KazakhStemmer(words)
+
+
+def blank_kk() -> Language:
+    """The Kazakh tokenizer: spaCy's multi-language blank pipeline."""
+    return spacy.blank("xx")
+
+
+@Language.factory("kb_kk_lemmatizer")
+def make_kb_kk_lemmatizer(nlp: Language, name: str):
+    """token.lemma_ = the cue-vocabulary stem of a Kazakh word (suffix-aware), else lower case."""
+    from kb.nlp import _CachedAttr
+
+    return _CachedAttr(nlp, LEMMA, default_stemmer().stem)
+
+
+# --- ages -------------------------------------------------------------------------------------
+
+_KK_UNITS = {"бір": 1, "екі": 2, "үш": 3, "төрт": 4, "бес": 5, "алты": 6, "жеті": 7, "сегіз": 8,
+             "тоғыз": 9}
+_KK_TENS = {"он": 10, "жиырма": 20, "отыз": 30, "қырық": 40, "елу": 50, "алпыс": 60,
+            "жетпіс": 70, "сексен": 80, "тоқсан": 90}
+
+
+def _alt(words):
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+_KNUM1 = rf"(?:(?:{_alt(_KK_TENS)})(?:\s+(?:{_alt(_KK_UNITS)}))?|(?:{_alt(_KK_UNITS)})(?:\s+жарым)?|\d{{1,3}})"
+_KNUM = rf"(?:{_KNUM1})(?:\s*\(\s*{_KNUM1}\s*\))?"
+_JAS = r"жас(?:қа|тан|ында|ы|ын|та|тағы|тар|ынан)?"
+_AI = r"ай(?:ға|дан|лық|ында)?"
+
+
+def _kv(s: str) -> float | None:
+    s = s.strip()
+    m = re.match(r"\d+", s)
+    if m:
+        return int(m.group())
+    total = 0.0
+    for w in s.split():
+        if w in _KK_TENS:
+            total += _KK_TENS[w]
+        elif w in _KK_UNITS:
+            total += _KK_UNITS[w]
+        elif w == "жарым":
+            total += 0.5
+        elif w.startswith("("):
+            break
+        else:
+            return None
+    return total or None
+
+
+def _first_num(s: str) -> float | None:
+    return _kv(s.split("(")[0])
+
+
+_B = r"(?<![\wәғқңөұүһі])"
+_KK_RULES = [
+    # (kind, regex, strong)
+    ("range", re.compile(rf"{_B}(?P<a>{_KNUM})\s+жас(?:тан|нан)\s+(?P<b>{_KNUM})\s+{_JAS}\s+дейін\w*"), True),
+    ("lt", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+толғанға\s+дейін\w*"), True),
+    ("lt", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+(?:толмаған\w*|толмаса|жетпеген\w*)"), True),
+    ("ge", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+(?:толған\w*|толғаннан\w*|толса|жеткен\w*|асқан\w*|үлкен\w*)"), True),
+    ("lt", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+(?:дейін\w*|кіші\w*)"), True),
+    ("ltm", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_AI}\s+дейін\w*(?!\s+мерзім)"), True),
+    ("ge", re.compile(rf"{_B}(?P<a>{_KNUM})\s+жас(?:тан|нан)(?:\s+бастап)?"), True),
+    ("eq", re.compile(rf"{_B}(?P<a>{_KNUM})\s+жас(?:тағы|ында|та)\b"), True),
+    ("lt_adult", re.compile(rf"{_B}кәмелетке\s+толғанға\s+дейін\w*"), True),
+    ("ge_adult", re.compile(rf"{_B}кәмелетке\s+(?:толған\w*|толғаннан\w*|толса)"), True),
+]
+
+
+def extract_ages_kk(text: str):
+    """Age expressions in Kazakh text (see the module docstring)."""
+    from kb.nlp import AgeHit
+
+    low = text.lower()
+    if "жас" not in low and " ай" not in low and "кәмелет" not in low:
+        return []
+    taken, hits = [], []
+    for kind, rx, strong in _KK_RULES:
+        for m in rx.finditer(low):
+            s, e = m.span()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            if kind == "lt_adult":
+                lo, hi = 0, 215
+            elif kind == "ge_adult":
+                lo, hi = 216, None
+            else:
+                n = _first_num(m.group("a"))
+                if n is None:
+                    continue
+                if kind == "ltm":
+                    lo, hi = 0, int(n) - 1
+                else:
+                    months = int(round(n * 12))
+                    if kind == "lt":
+                        lo, hi = 0, months - 1
+                    elif kind == "ge":
+                        lo, hi = months, None
+                    elif kind == "eq":
+                        lo, hi = months, months + 11
+                    else:
+                        b = _first_num(m.group("b"))
+                        if b is None:
+                            continue
+                        lo, hi = months, int(round(b * 12)) - 1
+                if hi is not None and hi < lo:
+                    continue
+            taken.append((s, e))
+            hits.append(AgeHit(lo, hi, text[s:e], s, e, strong))
+    hits.sort(key=lambda h: h.start)
+    return hits

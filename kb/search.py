@@ -1,0 +1,199 @@
+"""Search queries for the FTS5 indexes built by `db/fts.py`.
+
+The Russian index (`provisions_fts`) holds three columns: heading, text and text_lemmas (the
+lemmas of heading + text from `kb.morph.lemmatize_text`). A query word therefore matches when
+either its lemma (same lemmatizer, ё folded to е) or its raw form as a prefix occurs:
+«детей» becomes ("ребенок" OR "детей"*), so it finds «ребёнка», «дети», «ребенку».
+
+Kazakh is agglutinative and has no lemmatizer here: a Kazakh word is cut down to a stem by
+removing known case, plural, possessive and derivational suffixes and searched as a prefix,
+«балалардың» → "бала"* (the Kazakh index, `provision_texts_fts`, has prefix indexes for that).
+
+Every term is emitted as a double-quoted FTS5 string, so user input can never inject FTS
+syntax (AND/OR/NOT/NEAR, column filters, parentheses, quotes); an empty query gives a query
+that matches nothing instead of an error.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from kb import morph
+
+# Matches nothing, is valid FTS5 (an empty phrase).
+EMPTY_QUERY = '""'
+MAX_TERMS = 16
+MIN_STEM = 3
+
+_KAZAKH_RE = re.compile(r"[ӘәҒғҚқҢңӨөҰұҮүҺһІі]")
+_CYRILLIC_RE = re.compile(r"[А-Яа-яЁё]")
+_NUMBERISH_RE = re.compile(r"^[0-9]+(?:-[0-9]+)*$")
+_TOKEN_RE = morph._WORD_RE  # the same word pattern the index was lemmatised with
+
+# Longest first. Case endings (with their vowel-harmony and consonant-assimilation variants),
+# plural, possessive, and a few noun-forming suffixes.
+KAZAKH_SUFFIXES = tuple(sorted({
+    # plural + possessive + case compounds
+    "ларының", "лерінің", "дарының", "дерінің", "тарының", "терінің",
+    "ларына", "леріне", "дарына", "деріне", "тарына", "теріне",
+    "ларында", "лерінде", "дарында", "дерінде", "тарында", "терінде",
+    "ларынан", "лерінен", "дарынан", "дерінен", "тарынан", "терінен",
+    "ларын", "лерін", "дарын", "дерін", "тарын", "терін",
+    "лары", "лері", "дары", "дері", "тары", "тері",
+    # possessive + case
+    "ының", "інің", "ына", "іне", "ынан", "інен", "ында", "інде", "ымен", "імен",
+    "сының", "сінің", "сына", "сіне", "сынан", "сінен", "сында", "сінде",
+    # plural
+    "лар", "лер", "дар", "дер", "тар", "тер",
+    # genitive
+    "ның", "нің", "дың", "дің", "тың", "тің",
+    # dative
+    "ға", "ге", "қа", "ке", "на", "не",
+    # accusative
+    "ны", "ні", "ды", "ді", "ты", "ті",
+    # locative
+    "нда", "нде", "да", "де", "та", "те",
+    # ablative
+    "нан", "нен", "дан", "ден", "тан", "тен",
+    # instrumental
+    "мен", "бен", "пен",
+    # possessive
+    "ымыз", "іміз", "мыз", "міз", "ыңыз", "іңіз", "сы", "сі", "ым", "ім", "ың", "ің", "ы", "і",
+    # noun-forming
+    "лық", "лік", "дық", "дік", "тық", "тік", "шы", "ші",
+}, key=len, reverse=True))
+
+
+def is_kazakh(word: str) -> bool:
+    return bool(_KAZAKH_RE.search(word))
+
+
+@lru_cache(maxsize=50_000)
+def kazakh_stem(word: str) -> str:
+    """Strip Kazakh suffixes (up to four layers), never below MIN_STEM letters.
+
+    For a hyphenated word only the last part is stemmed («ата-ананың» → «ата-ана»).
+    """
+    word = morph.normalise(word)
+    head, sep, last = word.rpartition("-")
+    for _ in range(4):
+        for suffix in KAZAKH_SUFFIXES:
+            if last.endswith(suffix) and len(last) - len(suffix) >= MIN_STEM:
+                last = last[: -len(suffix)]
+                break
+        else:
+            break
+    # final к/қ/п voice to г/ғ/б before a vowel (құқық → құқығы): drop either from the stem
+    if last[-1:] in "кқпгғб" and len(last) > MIN_STEM:
+        last = last[:-1]
+    return f"{head}{sep}{last}"
+
+
+@lru_cache(maxsize=50_000)
+def _known_russian(word: str) -> bool:
+    try:
+        return morph._analyzer().word_is_known(word)
+    except Exception:  # pragma: no cover - analyser missing: treat as known (no stem)
+        return True
+
+
+def _quote(term: str) -> str:
+    return '"' + term.replace('"', '""') + '"'
+
+
+def query_terms(q: str | None) -> list[dict]:
+    """The analysed query: one dict per word with its lemma, raw prefix and Kazakh stem."""
+    terms = []
+    seen = set()
+    for word in morph.words(q or ""):
+        norm = morph.normalise(word)
+        if norm in seen:
+            continue
+        seen.add(norm)
+        if _NUMBERISH_RE.match(norm):
+            terms.append({"word": norm, "exact": norm})
+            continue
+        lemma = morph.lemma(word)
+        stem = None
+        if is_kazakh(norm) or (_CYRILLIC_RE.search(norm) and not _known_russian(norm)):
+            stem = kazakh_stem(norm)
+        terms.append({"word": norm, "lemma": lemma, "prefix": norm, "stem": stem})
+        if len(terms) >= MAX_TERMS:
+            break
+    return terms
+
+
+def build_fts_query(q: str | None) -> str:
+    """An FTS5 MATCH expression for a free-text query (Russian or Kazakh).
+
+    Words are ANDed; each word is (lemma OR raw-prefix* [OR kazakh-stem*]). No column filters
+    are used, so the same expression works on provisions_fts and provision_texts_fts.
+    """
+    groups = []
+    for term in query_terms(q):
+        if "exact" in term:
+            groups.append(_quote(term["exact"]))
+            continue
+        alternatives = []
+        lemma = None if term["lemma"] == term["prefix"] else _quote(term["lemma"])
+        for alt in (lemma, _quote(term["prefix"]) + "*",
+                    _quote(term["stem"]) + "*" if term["stem"] else None):
+            if alt and alt not in alternatives:
+                alternatives.append(alt)
+        groups.append(alternatives[0] if len(alternatives) == 1
+                      else "(" + " OR ".join(alternatives) + ")")
+    if not groups:
+        return EMPTY_QUERY
+    return " AND ".join(groups)
+
+
+def _is_hit(token: str, terms: list[dict]) -> bool:
+    norm = morph.normalise(token)
+    lemma = None
+    for term in terms:
+        if "exact" in term:
+            if norm == term["exact"]:
+                return True
+            continue
+        if norm.startswith(term["prefix"]) or (term["stem"] and norm.startswith(term["stem"])):
+            return True
+        if lemma is None:
+            lemma = morph.lemma(token)
+        if lemma == term["lemma"]:
+            return True
+    return False
+
+
+def snippet(text: str | None, q: str | None, *, before: int = 12, size: int = 40,
+            start: str = "<mark>", end: str = "</mark>", ellipsis: str = "…") -> str:
+    """A window of `text` around the first hit of `q`, hits wrapped in start/end markers.
+
+    FTS5's snippet() cannot mark a word that matched through the lemma column inside the
+    original text; this does the same job morphology-aware. The result is plain text with
+    <mark> markers (not HTML-escaped): the Datasette plugin escapes it and keeps only the marks.
+    """
+    if not text:
+        return ""
+    terms = query_terms(q)
+    tokens = list(_TOKEN_RE.finditer(text))
+    hits = [i for i, m in enumerate(tokens) if terms and _is_hit(m.group(0), terms)]
+    if not tokens:
+        return text[:300]
+    first = hits[0] if hits else 0
+    lo = max(0, first - before)
+    hi = min(len(tokens), lo + size)
+    begin_char = tokens[lo].start() if lo > 0 else 0
+    end_char = tokens[hi - 1].end() if hi < len(tokens) else len(text)
+    out = [ellipsis if lo > 0 else ""]
+    pos = begin_char
+    hit_set = set(hits)
+    for i in range(lo, hi):
+        m = tokens[i]
+        if i in hit_set:
+            out.append(text[pos:m.start()])
+            out.append(start + m.group(0) + end)
+            pos = m.end()
+    out.append(text[pos:end_char])
+    if hi < len(tokens):
+        out.append(ellipsis)
+    return "".join(out).strip()

@@ -1,0 +1,112 @@
+"""Tag provisions by child well-being dimension, flags and age (TAXONOMY.md, the tagger contract).
+
+    from kb.tagger import get_tagger, tag_jsonl
+    get_tagger().tag("Ребенок, не достигший четырнадцати лет …")        # -> contract object
+    get_tagger().tag_many(texts, lang="ru", batch_size=256)              # iterator, nlp.pipe
+    tag_jsonl(in_fp, out_fp)                                             # `kb tag`
+
+The rules live in kb/data/taxonomy.yml (cues) and kb/nlp.py, kb/kazakh.py (pipelines, ages,
+scoring). Bump TAGGER_VERSION whenever any of them changes: the build re-tags then.
+
+`tag_jsonl` input: one JSON object per line, {"id": …, "text": "…", "lang": "ru"}; `lang` is
+optional (default ru; ru, kk, en, and the Adilet codes rus, kaz, eng are accepted). Output: one
+line per input line, in the same order, with the id echoed. Lines are read lazily and tagged in
+batches of `batch_size` (grouped by language inside a batch, order preserved), so memory stays
+flat on any input size. A line that is not a JSON object with a string "text" and an "id" — and
+a blank line, which is almost always a broken export — is refused with ValueError naming the
+line number (the CLI prints it as an error); nothing is written for the lines after it.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from typing import IO, Iterable, Iterator
+
+TAGGER_VERSION = "rules-1"
+
+LANGS = {"ru": "ru", "kk": "kk", "en": "en", "rus": "ru", "kaz": "kk", "eng": "en"}
+
+
+class Tagger:
+    """Rule-based tagger over the spaCy pipelines of kb.nlp (built lazily per language)."""
+
+    version = TAGGER_VERSION
+
+    def _nlp(self, lang: str):
+        from kb.nlp import get_nlp
+
+        code = LANGS.get(lang)
+        if code is None:
+            raise ValueError(f"unsupported language {lang!r} (expected ru, kk or en)")
+        return get_nlp(code)
+
+    def tag(self, text: str, lang: str = "ru") -> dict:
+        """The tag object for one text: dimensions, flags, age_min_months, age_max_months,
+        age_groups, age_evidence."""
+        return self._nlp(lang)(text or "")._.kb_tags
+
+    def tag_many(self, texts: Iterable[str], lang: str = "ru", batch_size: int = 256) -> Iterator[dict]:
+        """Tag many texts of one language with nlp.pipe; yields in input order."""
+        nlp = self._nlp(lang)
+        for doc in nlp.pipe((t or "" for t in texts), batch_size=batch_size):
+            yield doc._.kb_tags
+
+
+@lru_cache(maxsize=1)
+def get_tagger() -> Tagger:
+    """The process-wide tagger (pipelines are built once)."""
+    return Tagger()
+
+
+def _parse_line(line: str, lineno: int) -> tuple[object, str, str]:
+    if not line.strip():
+        raise ValueError(f"line {lineno}: blank line (expected a JSON object)")
+    try:
+        obj = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"line {lineno}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    if not isinstance(obj, dict):
+        raise ValueError(f"line {lineno}: expected a JSON object, got {type(obj).__name__}")
+    if "id" not in obj:
+        raise ValueError(f"line {lineno}: missing \"id\"")
+    text = obj.get("text")
+    if not isinstance(text, str):
+        raise ValueError(f"line {lineno}: \"text\" must be a string")
+    lang = obj.get("lang") or "ru"
+    if lang not in LANGS:
+        raise ValueError(f"line {lineno}: unsupported lang {lang!r} (expected ru, kk or en)")
+    return obj["id"], text, LANGS[lang]
+
+
+def tag_jsonl(in_fp: IO[str], out_fp: IO[str], batch_size: int = 256) -> int:
+    """Read JSON lines from in_fp, write one tag line per input line to out_fp (same order).
+    Returns the number of lines written. Raises ValueError on a malformed line."""
+    if batch_size < 1:
+        raise ValueError("batch size must be at least 1")
+    tagger = get_tagger()
+    written = 0
+    batch: list[tuple[object, str, str]] = []
+
+    def flush():
+        nonlocal written
+        results: list[dict | None] = [None] * len(batch)
+        by_lang: dict[str, list[int]] = {}
+        for i, (_, _, lang) in enumerate(batch):
+            by_lang.setdefault(lang, []).append(i)
+        for lang, idx in by_lang.items():
+            for i, tags in zip(idx, tagger.tag_many((batch[i][1] for i in idx), lang=lang,
+                                                     batch_size=batch_size)):
+                results[i] = tags
+        for (ident, _, _), tags in zip(batch, results):
+            out_fp.write(json.dumps({"id": ident, **tags}, ensure_ascii=False) + "\n")
+        written += len(batch)
+        batch.clear()
+
+    for lineno, line in enumerate(in_fp, 1):
+        batch.append(_parse_line(line, lineno))
+        if len(batch) >= batch_size:
+            flush()
+    if batch:
+        flush()
+    out_fp.flush()
+    return written
