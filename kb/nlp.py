@@ -48,7 +48,8 @@ from kb.taxonomy import Taxonomy, load_taxonomy
 if not Doc.has_extension("kb_tags"):
     Doc.set_extension("kb_tags", default=None)
 
-CUE_HITS = "kb_cue_hits"      # doc.user_data keys
+TEXT = "kb_text"              # doc.user_data keys
+CUE_HITS = "kb_cue_hits"
 AGE_HITS = "kb_age_hits"
 FLAGS = "kb_flags"
 
@@ -242,7 +243,7 @@ _RU_RULES: list[tuple[str, re.Pattern, bool]] = [
     ("ge", _build(rf"\b{_REACH}{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     ("ge_adult", re.compile(rf"\b(?:{_REACH}|по\s+достижении)(?:{_GAP})?совершеннолети\w*"), True),
 ]
-_RU_ANCHOR = re.compile(r"лет|год|месяц|летн|совершеннол")
+_RU_ANCHOR = re.compile(rf"(?<![\w.])(?:{_W}|\d{{1,3}})(?:-?[а-я]{{1,3}})?(?:\s*\([^)]{{1,30}}\))?\s+(?:лет|год|месяц)|летн|совершеннол")
 # what makes a number of years a period, not an age
 _RU_PERIOD_BEFORE = re.compile(
     r"(?:\bсрок\w*|\bтечени\w*|\bпериод\w*|\bстаж\w*|\bсвобод\w*|\bработ\w*|\bарест\w*|"
@@ -469,7 +470,7 @@ class DimensionCues:
 @Language.factory("kb_ages", default_config={"lang": "ru"})
 def make_kb_ages(nlp: Language, name: str, lang: str):
     def kb_ages(doc: Doc) -> Doc:
-        doc.user_data[AGE_HITS] = extract_ages(doc.text, lang)
+        doc.user_data[AGE_HITS] = extract_ages(doc_text(doc), lang)
         return doc
     return kb_ages
 
@@ -520,7 +521,7 @@ class Scorer:
 
     def score(self, doc: Doc) -> dict:
         out = empty_tags()
-        text = doc.text
+        text = doc_text(doc)
         head = text[:200]
         if not text.strip() or self.excluded.match(head) or self.repeal.search(head):
             return out
@@ -613,6 +614,27 @@ class Scorer:
 # --- pipelines --------------------------------------------------------------------------------
 
 
+class TextKeepingTokenizer:
+    """Wraps a tokenizer and keeps the input string in doc.user_data: Doc.text rebuilds the
+    string token by token in Python, which costs more than all our components together."""
+
+    def __init__(self, tokenizer):
+        self.tokenizer = tokenizer
+
+    def __call__(self, text: str) -> Doc:
+        doc = self.tokenizer(text)
+        doc.user_data[TEXT] = text
+        return doc
+
+    def __getattr__(self, name):
+        return getattr(self.tokenizer, name)
+
+
+def doc_text(doc: Doc) -> str:
+    text = doc.user_data.get(TEXT)
+    return text if text is not None else doc.text
+
+
 @lru_cache(maxsize=None)
 def get_nlp(lang: str = "ru") -> Language:
     """The tagging pipeline for `lang` (ru, kk, en), built once per process."""
@@ -628,6 +650,7 @@ def get_nlp(lang: str = "ru") -> Language:
         nlp.add_pipe("kb_lower_lemmatizer")
     else:
         raise ValueError(f"unsupported language {lang!r} (expected ru, kk or en)")
+    nlp.tokenizer = TextKeepingTokenizer(nlp.tokenizer)
     nlp.add_pipe("kb_dimension_cues", config={"lang": lang})
     nlp.add_pipe("kb_ages", config={"lang": lang})
     nlp.add_pipe("kb_flags")

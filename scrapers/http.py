@@ -240,11 +240,11 @@ class PoliteClient:
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff * (2 ** (attempt - 1)), self.max_backoff)
 
-    def _send_once(self, url: str) -> httpx.Response:
+    def _send_once(self, url: str, headers=None) -> httpx.Response:
         """One request, body read in full; raises httpx errors, including a short body."""
         parsed = httpx.URL(url)
         self._wait_turn(parsed)
-        request = self._client.build_request("GET", url)
+        request = self._client.build_request("GET", url, headers=headers)
         response = self._client.send(request)
         try:
             response.read()
@@ -261,7 +261,7 @@ class PoliteClient:
                 request=request)
         return response
 
-    def _request(self, url: str, *, check_robots: bool = True) -> httpx.Response:
+    def _request(self, url: str, *, check_robots: bool = True, headers=None) -> httpx.Response:
         """GET with retries; returns a non-retryable response or raises FetchFailed."""
         if check_robots:
             ok, reason = self.allowed(url)
@@ -270,7 +270,7 @@ class PoliteClient:
         last_error = None
         for attempt in range(1, self.max_attempts + 1):
             try:
-                response = self._send_once(url)
+                response = self._send_once(url, headers)
             except _RETRY_EXCEPTIONS as exc:
                 message = str(exc) or type(exc).__name__
                 if "CERTIFICATE_VERIFY_FAILED" in message:
@@ -293,15 +293,20 @@ class PoliteClient:
                 self._pause(wait if wait is not None else self._backoff(attempt))
         raise last_error
 
-    def get(self, url: str) -> httpx.Response:
-        """GET ``url`` politely, following redirects; see the class docstring."""
+    def get(self, url: str, *, params=None, headers=None) -> httpx.Response:
+        """GET ``url`` politely, following redirects; see the class docstring.
+
+        `params` are merged into the URL's query string; `headers` are added to this request.
+        """
+        if params:
+            url = str(httpx.URL(url, params=params))
         if httpx.URL(url).scheme not in ("http", "https"):
             raise ValueError(f"not an http(s) URL: {url!r}")
         chain = [str(httpx.URL(url))]
         current = url
         for _ in range(self.max_redirects + 1):
             try:
-                response = self._request(current)
+                response = self._request(current, headers=headers)
             except FetchFailed as exc:
                 exc.url, exc.final_url = url, current
                 raise
