@@ -53,8 +53,8 @@ class ActLoader:
             self.db.conn.execute("ATTACH DATABASE ? AS prev", (str(self.previous_db),))
             self._attached = True
         rows = self.db.conn.execute(
-            "select lang, content_sha256 from prev.act_texts where act_id = ?", (act_id,)).fetchall()
-        if not rows or dict(rows) != {lang: p.sha256 for lang, p in lang_pages.items()}:
+            "select lang, inputs_digest from prev.act_texts where act_id = ?", (act_id,)).fetchall()
+        if not rows or dict(rows) != {lang: p.digest() for lang, p in lang_pages.items()}:
             return False
         for table, condition in _TABLES_BY_ACT:
             self.db.conn.execute(
@@ -128,8 +128,9 @@ class ActLoader:
                 "act_id": act_id, "lang": lang, "title": d["act"].get("title"),
                 "requisites": d["act"].get("requisites"), "status_raw": d["act"].get("status_raw"),
                 "url": d["act"].get("url"), "source_url": p.url, "retrieved_at": p.retrieved_at,
-                "content_sha256": p.sha256,
+                "content_sha256": p.sha256, "inputs_digest": p.digest(),
             })
+        self._store_info_and_history(act_id, page)
 
         pid = {prov["id"]: f"{act_id}-{prov['id']}" for prov in provisions}
         tags = self._tag(provisions, TAGGER_LANG[primary_lang])
@@ -182,6 +183,39 @@ class ActLoader:
             local = {prov["id"]: pid.get(mapping.get(prov["id"])) for prov in d["provisions"]}
             self._store_amendments(act_id, lang, d, local, p, keyed=True)
 
+    def _store_info_and_history(self, act_id, page) -> None:
+        """Metadata from the act's /info page and its versions from /history, when fetched."""
+        from scrapers.adilet.errors import ParseError
+        from scrapers.adilet.parse import parse_history, parse_info
+
+        if "info" in page.extras:
+            extra = page.extras["info"]
+            try:
+                info = parse_info(extra.read(), url=extra.url)
+            except (ParseError, ValueError) as exc:
+                self.report.fail("parse", extra.url, f"{type(exc).__name__}: {exc}")
+            else:
+                current = self.db["acts"].get(act_id)
+                self.db["acts"].update(act_id, {
+                    "issuing_body": current["issuing_body"] or info.issuing_body,
+                    "date_adopted": current["date_adopted"] or info.date_adopted,
+                    "legal_force": info.legal_force, "date_changed": info.date_changed,
+                    "territory": info.territory,
+                })
+        if "history" in page.extras:
+            extra = page.extras["history"]
+            try:
+                history = parse_history(extra.read(), url=extra.url)
+            except (ParseError, ValueError) as exc:
+                self.report.fail("parse", extra.url, f"{type(exc).__name__}: {exc}")
+            else:
+                self.db["act_versions"].insert_all([{
+                    "act_id": act_id, "date": v.date, "amending_act": v.amending_act,
+                    "amending_act_id": v.amending_act_id, "archive_url": v.archive_url,
+                    "is_current": int(v.is_current), "url": extra.url,
+                    "retrieved_at": extra.retrieved_at, "content_sha256": extra.sha256,
+                } for v in history.versions])
+
     def _store_amendments(self, act_id, lang, doc, pid, page, keyed=False) -> None:
         rows = []
         for am in doc.get("amendments", []):
@@ -231,6 +265,7 @@ class ActLoader:
 _TABLES_BY_ACT = (
     ("acts", "id = :act_id"),
     ("act_texts", "act_id = :act_id"),
+    ("act_versions", "act_id = :act_id"),
     ("provisions", "act_id = :act_id"),
     ("provision_texts", "act_id = :act_id"),
     ("amendments", "act_id = :act_id"),

@@ -95,6 +95,11 @@ class SourcePage:
     act_id: str | None = None
     lang: str | None = None
     loader: object = None            # callable returning the bytes
+    extras: dict = field(default_factory=dict)   # kind (info, history) → SourcePage
+
+    def digest(self) -> str:
+        """Identifies the content this page contributes, with its /info and /history pages."""
+        return "+".join([self.sha256] + [f"{k}:{p.sha256}" for k, p in sorted(self.extras.items())])
 
     def read(self) -> bytes:
         return self.loader() if self.loader else self.path.read_bytes()
@@ -148,19 +153,32 @@ def raw_store_pages(raw_dir: Path) -> list[SourcePage]:
     if not raw_dir or not (raw_dir / "responses.jsonl").exists():
         return []
     store = RawStore(raw_dir)
-    newest: dict[tuple[str, str], dict] = {}
+    newest: dict[tuple[str, str, str], dict] = {}
     for rec in store.records():
-        if rec.get("kind") != "document" or not rec.get("ok") or not rec.get("act_id"):
+        if rec.get("kind") not in ("document", "info", "history") or not rec.get("ok") \
+                or not rec.get("act_id"):
             continue
-        key = (rec["act_id"], rec.get("lang") or "rus")
+        key = (rec["kind"], rec["act_id"], rec.get("lang") or "rus")
         if key not in newest or rec["retrieved_at"] >= newest[key]["retrieved_at"]:
             newest[key] = rec
-    pages = []
-    for (act_id, lang), rec in sorted(newest.items()):
+
+    def page(rec):
         sha = rec["sha256"]
-        pages.append(SourcePage(path=None, sha256=sha, url=rec.get("final_url") or rec["url"],
-                                retrieved_at=rec["retrieved_at"], source="live", act_id=act_id,
-                                lang=lang, loader=lambda sha=sha: store.get(sha)))
+        return SourcePage(path=None, sha256=sha, url=rec.get("final_url") or rec["url"],
+                          retrieved_at=rec["retrieved_at"], source="live", act_id=rec["act_id"],
+                          lang=rec.get("lang") or "rus", loader=lambda: store.get(sha))
+
+    pages = []
+    for (kind, act_id, lang), rec in sorted(newest.items()):
+        if kind != "document":
+            continue
+        doc = page(rec)
+        # /info and /history describe the act whatever their language: attach the newest.
+        for extra in ("info", "history"):
+            recs = [r for (k, a, _), r in newest.items() if k == extra and a == act_id]
+            if recs:
+                doc.extras[extra] = page(max(recs, key=lambda r: r["retrieved_at"]))
+        pages.append(doc)
     return pages
 
 
@@ -187,7 +205,7 @@ def pipeline_versions() -> dict[str, str]:
 def manifest_hash(pages: list[SourcePage], ind_files, versions: dict) -> str:
     h = hashlib.sha256(json.dumps(versions, sort_keys=True).encode())
     for p in sorted(pages, key=lambda p: (p.act_id or "", p.lang or "", p.sha256)):
-        h.update(f"page {p.act_id} {p.lang} {p.sha256} {p.url} {p.retrieved_at}\n".encode())
+        h.update(f"page {p.act_id} {p.lang} {p.digest()} {p.url} {p.retrieved_at}\n".encode())
     for name, sha in ind_files:
         h.update(f"indicator {name} {sha}\n".encode())
     return h.hexdigest()

@@ -60,6 +60,9 @@ CREATE TABLE acts (
     retrieved_at TEXT NOT NULL,
     content_sha256 TEXT NOT NULL,
     as_of TEXT,
+    legal_force TEXT,                    -- from the /info page
+    date_changed TEXT,                   -- from the /info page: last amendment
+    territory TEXT,                      -- from the /info page
     child_related INTEGER NOT NULL DEFAULT 0,  -- on the seed list or found by discovery
     provision_count INTEGER NOT NULL DEFAULT 0
 );
@@ -74,7 +77,21 @@ CREATE TABLE act_texts (
     source_url TEXT,
     retrieved_at TEXT NOT NULL,
     content_sha256 TEXT NOT NULL,
+    inputs_digest TEXT NOT NULL,         -- page + /info + /history hashes: decides reuse on rebuild
     PRIMARY KEY (act_id, lang)
+);
+
+CREATE TABLE act_versions (
+    id INTEGER PRIMARY KEY,
+    act_id TEXT NOT NULL REFERENCES acts(id),
+    date TEXT,                           -- ISO date the version took effect
+    amending_act TEXT,                   -- requisites of the act that made this version
+    amending_act_id TEXT,
+    archive_url TEXT,                    -- the point-in-time text of this version
+    is_current INTEGER NOT NULL DEFAULT 0,
+    url TEXT NOT NULL,                   -- the /history page it was read from
+    retrieved_at TEXT NOT NULL,
+    content_sha256 TEXT NOT NULL
 );
 
 CREATE TABLE provisions (
@@ -234,6 +251,7 @@ CREATE INDEX idx_acts_status ON acts(status);
 CREATE INDEX idx_acts_form ON acts(form);
 CREATE INDEX idx_acts_year ON acts(year);
 CREATE INDEX idx_acts_issuing_body ON acts(issuing_body);
+CREATE INDEX idx_act_versions_act ON act_versions(act_id, date);
 CREATE INDEX idx_provisions_act ON provisions(act_id, position);
 CREATE INDEX idx_provisions_parent ON provisions(parent_id);
 CREATE INDEX idx_provisions_kind ON provisions(kind);

@@ -43,7 +43,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
 from kb import morph
-from kb.taxonomy import Taxonomy, load_taxonomy
+from kb.taxonomy import Taxonomy, age_groups_for, load_taxonomy
 
 if not Doc.has_extension("kb_tags"):
     Doc.set_extension("kb_tags", default=None)
@@ -224,24 +224,24 @@ def _build(regex: str, *groups) -> re.Pattern:
 
 _NEG = r"не\s*достиг\w*"
 _REACH = r"(?:достигш\w*|достигн\w*|достиг(?:ли|ла|ло)?|достижени\w*|исполнил\w*|исполнит\w*)"
-_RU_RULES: list[tuple[str, re.Pattern, bool]] = [
-    # (kind, regex, strong)
-    ("lt", _build(rf"\b{_NEG}{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
-    ("lt_adult", re.compile(rf"\b{_NEG}(?:{_GAP})?совершеннолети\w*"), True),
-    ("lt", _build(rf"\bдо\s+(?:его\s+|их\s+)?достижени\w*{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
-    ("lt_adult", re.compile(r"\bдо\s+(?:его\s+|их\s+)?(?:достижения\s+(?:\w+\s+)?)?совершеннолети\w*"), True),
-    ("range", _build(r"\b(?:от|с|со)\s+NUM(a)\s+(?:UNIT(v)\s+)?до\s+NUM(b)\s+UNIT(u)", "a", "b", "u", "v"), False),
-    ("ge", _build(r"\b(?:с|со)\s+(?:возраста\s+)?CNUM(c)", "c"), True),
-    ("ge", _build(r"\b(?:с|со)\s+возраста\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
-    ("ge", _build(r"\b(?:с|со)\s+NUM(a)\s+UNIT(u)", "a", "u"), False),
-    ("lt", _build(r"\bдо\s+CNUM(c)", "c"), True),
-    ("lt", _build(r"\bв\s+возрасте\s+до\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
-    ("lt", _build(r"\bдо\s+(?:возраста\s+)?NUM(a)\s+UNIT(u)", "a", "u"), False),
-    ("lt", _build(r"\b(?:младше|моложе)\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
-    ("ge", _build(r"\bстарше\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
-    ("eq", _build(r"\bв\s+возрасте\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
-    ("ge", _build(rf"\b{_REACH}{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
-    ("ge_adult", re.compile(rf"\b(?:{_REACH}|по\s+достижении)(?:{_GAP})?совершеннолети\w*"), True),
+_RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
+    # (needles: the regex runs only if one occurs, kind, regex, strong)
+    (('достиг',), "lt", _build(rf"\b{_NEG}{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
+    (('совершеннолет',), "lt_adult", re.compile(rf"\b{_NEG}(?:{_GAP})?совершеннолети\w*"), True),
+    (('достижени',), "lt", _build(rf"\bдо\s+(?:его\s+|их\s+)?достижени\w*{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
+    (('совершеннолет',), "lt_adult", re.compile(r"\bдо\s+(?:его\s+|их\s+)?(?:достижения\s+(?:\w+\s+)?)?совершеннолети\w*"), True),
+    (('до ',), "range", _build(r"\b(?:от|с|со)\s+NUM(a)\s+(?:UNIT(v)\s+)?до\s+NUM(b)\s+UNIT(u)", "a", "b", "u", "v"), False),
+    (('летн',), "ge", _build(r"\b(?:с|со)\s+(?:возраста\s+)?CNUM(c)", "c"), True),
+    (('возраст',), "ge", _build(r"\b(?:с|со)\s+возраста\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
+    (('с ',), "ge", _build(r"\b(?:с|со)\s+NUM(a)\s+UNIT(u)", "a", "u"), False),
+    (('летн',), "lt", _build(r"\bдо\s+CNUM(c)", "c"), True),
+    (('возраст',), "lt", _build(r"\bв\s+возрасте\s+до\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
+    (('до ',), "lt", _build(r"\bдо\s+(?:возраста\s+)?NUM(a)\s+UNIT(u)", "a", "u"), False),
+    (('младше', 'моложе'), "lt", _build(r"\b(?:младше|моложе)\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
+    (('старше',), "ge", _build(r"\bстарше\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
+    (('возраст',), "eq", _build(r"\bв\s+возрасте\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
+    (('достиг', 'достижени', 'исполни'), "ge", _build(rf"\b{_REACH}{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
+    (('совершеннолет',), "ge_adult", re.compile(rf"\b(?:{_REACH}|по\s+достижении)(?:{_GAP})?совершеннолети\w*"), True),
 ]
 _RU_ANCHOR = re.compile(rf"(?<![\w.])(?:{_W}|\d{{1,3}})(?:-?[а-я]{{1,3}})?(?:\s*\([^)]{{1,30}}\))?\s+(?:лет|год|месяц)|летн|совершеннол")
 # what makes a number of years a period, not an age
@@ -258,11 +258,14 @@ _RU_PERIOD_GAP = re.compile(r"\b(?:за|течение|срок\w*|период\
 def extract_ages_ru(text: str) -> list[AgeHit]:
     """Age expressions in Russian text, as month intervals (open upper bound: None)."""
     low = morph.normalise(text)
-    if not _RU_ANCHOR.search(low):
+    if ("лет" not in low and "год" not in low and "месяц" not in low
+            and "совершеннол" not in low) or not _RU_ANCHOR.search(low):
         return []
     taken: list[tuple[int, int]] = []
     hits: list[AgeHit] = []
-    for kind, rx, strong in _RU_RULES:
+    for needles, kind, rx, strong in _RU_RULES:
+        if not any(n in low for n in needles):
+            continue
         for m in rx.finditer(low):
             s, e = m.span()
             if any(s < te and ts < e for ts, te in taken):
@@ -378,7 +381,9 @@ def title_spans(text: str) -> list[tuple[int, int]]:
 @Language.factory("kb_lemmatizer")
 def make_kb_lemmatizer(nlp: Language, name: str):
     """token.lemma_ = kb.morph.lemma(token.text), cached per word form."""
-    return _CachedAttr(nlp, LEMMA, lambda text: morph.lemma(text))
+    # lemma() normalises case first: look up the lower-cased form so «Дети» and «дети» share
+    # one pymorphy3 analysis (the expensive part) in the cache
+    return _CachedAttr(nlp, LEMMA, lambda text: morph.lemma(morph.normalise(text)))
 
 
 @Language.factory("kb_lower_lemmatizer")
@@ -597,7 +602,6 @@ class Scorer:
         if ranges:
             out["age_min_months"] = min(r[0] for r in ranges)
             out["age_max_months"] = max(r[1] for r in ranges)
-        from kb.taxonomy import age_groups_for
         out["age_groups"] = age_groups_for(out["age_min_months"], out["age_max_months"],
                                            pregnancy=pregnancy, taxonomy=self.tax)
         out["age_evidence"] = evidence[:self.max_evidence]

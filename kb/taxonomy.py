@@ -21,6 +21,7 @@ from typing import Iterable
 import yaml
 
 DEFAULT_PATH = Path(__file__).parent / "data" / "taxonomy.yml"
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)     # libyaml when available: 5x faster
 
 DIMENSION_CODES = ("MAT", "HOU", "HLT", "NUT", "ECD", "EDU", "FAM", "PRO", "JUS", "PAR", "LEI", "GOV")
 AGE_BAND_CODES = ("AG_PRE", "AG_INF", "AG_TOD", "AG_PSC", "AG_PRI", "AG_MID", "AG_AD1", "AG_AD2",
@@ -178,7 +179,7 @@ def _load_default() -> Taxonomy:
 
 def _load(path: Path) -> Taxonomy:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except OSError as exc:
         raise _fail(path, f"cannot read: {exc}")
     except yaml.YAMLError as exc:

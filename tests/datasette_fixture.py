@@ -246,8 +246,9 @@ def build_fixture_db(path) -> Path:
             (aid, title, title_kk, title_en, form, number, adopted, year, body, status, status_raw,
              requisites, repeal, ADILET + aid, "https://old.adilet.zan.kz/rus/docs/" + aid,
              RETRIEVED, "ab" * 32, as_of, count))
-        ins("insert into act_texts values (?, 'rus', ?, ?, ?, ?, ?, ?, ?)",
-            (aid, title, requisites, status_raw, ADILET + aid, None, RETRIEVED, "ab" * 32))
+        ins("""insert into act_texts (act_id, lang, title, requisites, status_raw, url, source_url,
+               retrieved_at, content_sha256, inputs_digest) values (?, 'rus', ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (aid, title, requisites, status_raw, ADILET + aid, None, RETRIEVED, "ab" * 32, "ab" * 32))
     for position, (aid, anchor, kind, number, heading, text, parent, dims, (lo, hi), age_ev, flags,
                    excluded, ppath) in enumerate(PROVISIONS):
         pid = f"{aid}-{anchor}"
