@@ -91,7 +91,7 @@ def tag(file, batch_size):
     from kb.tagger import tag_jsonl
 
     try:
-        tag_jsonl(file, click.get_text_stream("stdout"), batch_size=batch_size)
+        tag_jsonl(file, sys.stdout, batch_size=batch_size)
     except ValueError as exc:
         raise click.ClickException(str(exc))
 

@@ -416,6 +416,8 @@ def format_report(report: Mapping, show_errors: bool = False) -> str:
                 parts.append(f"missed {','.join(e['missing'])}")
             if e["forbidden"]:
                 parts.append(f"extra {','.join(e['forbidden'])}")
+            if e["primary"][0] and e["primary"][0] != e["primary"][1]:
+                parts.append(f"primary gold {e['primary'][0]} pred {e['primary'][1] or '-'}")
             if e["age"][0] != e["age"][1]:
                 parts.append(f"age gold {e['age'][0]} pred {e['age'][1]}")
             if e["flags"][0] != e["flags"][1]:

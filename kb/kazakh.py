@@ -52,7 +52,9 @@ def normalise_kk(word: str) -> str:
 class KazakhStemmer:
     """Longest vocabulary stem + valid suffix chain; else the lower-cased word."""
 
-    def __init__(self, vocabulary):
+    def __init__(self, vocabulary, own_words=()):
+        # words that look like stem + suffixes but are words of their own («балама»)
+        self.own_words = frozenset(normalise_kk(w) for w in own_words)
         self.forms: dict[str, str] = {}     # surface stem form -> stem
         for stem in vocabulary:
             stem = normalise_kk(stem)
@@ -66,6 +68,8 @@ class KazakhStemmer:
     @lru_cache(maxsize=100_000)
     def stem(self, word: str) -> str:
         w = normalise_kk(word)
+        if w in self.own_words:
+            return w
         for n in range(min(len(w), self.max_len), 1, -1):
             form = w[:n]
             stem = self.forms.get(form)
@@ -89,7 +93,7 @@ def default_stemmer() -> KazakhStemmer:
     for cues in groups:
         for cue in cues:
             words.update(w.rstrip("*") for w in cue.pattern.split())
-    return KazakhStemmer(words)
+    return KazakhStemmer(words, tax.kk_own_words)
 
 
 def blank_kk() -> Language:
@@ -155,7 +159,7 @@ _KK_RULES = [
     ("lt", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+(?:толмаған\w*|толмаса|жетпеген\w*)"), True),
     ("ge", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+(?:толған\w*|толғаннан\w*|толса|жеткен\w*|асқан\w*|үлкен\w*)"), True),
     ("lt", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+(?:дейін\w*|кіші\w*)"), True),
-    ("ltm", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_AI}\s+дейін\w*(?!\s+мерзім)"), True),
+    ("ltm", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_AI}\s+дейін(?:гі)?\b(?!\s+мерзім)"), True),
     ("ge", re.compile(rf"{_B}(?P<a>{_KNUM})\s+жас(?:тан|нан)(?:\s+бастап)?"), True),
     ("eq", re.compile(rf"{_B}(?P<a>{_KNUM})\s+жас(?:тағы|ында|та)\b"), True),
     ("lt_adult", re.compile(rf"{_B}кәмелетке\s+толғанға\s+дейін\w*"), True),

@@ -241,6 +241,7 @@ _RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
     (('старше',), "ge", _build(r"\bстарше\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
     (('возраст',), "eq", _build(r"\bв\s+возрасте\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
     (('достиг', 'достижени', 'исполни'), "ge", _build(rf"\b{_REACH}{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
+    (('совершеннолет',), "ge_adult", re.compile(r"(?<!не)(?<!не\s)\bсовершеннолетн\w*(?:\s+\w+){0,2}?\s+(?:дет|ребен)\w*"), False),
     (('совершеннолет',), "ge_adult", re.compile(rf"\b(?:{_REACH}|по\s+достижении)(?:{_GAP})?совершеннолети\w*"), True),
 ]
 _RU_ANCHOR = re.compile(rf"(?<![\w.])(?:{_W}|\d{{1,3}})(?:-?[а-я]{{1,3}})?(?:\s*\([^)]{{1,30}}\))?\s+(?:лет|год|месяц)|летн|совершеннол")
@@ -257,9 +258,10 @@ _RU_PERIOD_GAP = re.compile(r"\b(?:за|течение|срок\w*|период\
 
 def extract_ages_ru(text: str) -> list[AgeHit]:
     """Age expressions in Russian text, as month intervals (open upper bound: None)."""
+    if "лет" not in text and "год" not in text and "месяц" not in text and "овершеннол" not in text:
+        return []
     low = morph.normalise(text)
-    if ("лет" not in low and "год" not in low and "месяц" not in low
-            and "совершеннол" not in low) or not _RU_ANCHOR.search(low):
+    if not _RU_ANCHOR.search(low):
         return []
     taken: list[tuple[int, int]] = []
     hits: list[AgeHit] = []
@@ -526,6 +528,10 @@ class Scorer:
 
     def score(self, doc: Doc) -> dict:
         out = empty_tags()
+        all_hits = doc.user_data.get(CUE_HITS, ())
+        all_ages = doc.user_data.get(AGE_HITS, ())
+        if not all_hits and not all_ages:
+            return out
         text = doc_text(doc)
         head = text[:200]
         if not text.strip() or self.excluded.match(head) or self.repeal.search(head):
@@ -535,9 +541,8 @@ class Scorer:
         def in_title(char):
             return any(s <= char < e for s, e in titles)
 
-        hits = [(en, s, e) for en, s, e in doc.user_data.get(CUE_HITS, ())
-                if not (titles and in_title(doc[s].idx))]
-        ages = [a for a in doc.user_data.get(AGE_HITS, ()) if not (titles and in_title(a.start))]
+        hits = [(en, s, e) for en, s, e in all_hits if not (titles and in_title(doc[s].idx))]
+        ages = [a for a in all_ages if not (titles and in_title(a.start))]
         child_ages = [a for a in ages if self._child_age(a)]
 
         gate = any(en.kind == "child" or (en.kind == "dim" and en.strong) for en, _, _ in hits) \
@@ -583,7 +588,8 @@ class Scorer:
         pregnancy = any(en.kind == "child" and en.pregnancy for en, _, _ in hits)
         ranges, evidence = [], []
         for a in child_ages:
-            hi = a.max_months if a.max_months is not None else (215 if a.min_months < 216 else self.adult_max)
+            # open upwards: a child range ends at 17 years; an adult one («216 and up») stays open
+            hi = a.max_months if a.max_months is not None else (215 if a.min_months < 216 else None)
             ranges.append((a.min_months, hi))
             evidence.append(a.text)
         if not ranges:
@@ -601,7 +607,8 @@ class Scorer:
                         evidence.append(phrase)
         if ranges:
             out["age_min_months"] = min(r[0] for r in ranges)
-            out["age_max_months"] = max(r[1] for r in ranges)
+            out["age_max_months"] = (None if any(r[1] is None for r in ranges)
+                                     else max(r[1] for r in ranges))
         out["age_groups"] = age_groups_for(out["age_min_months"], out["age_max_months"],
                                            pregnancy=pregnancy, taxonomy=self.tax)
         out["age_evidence"] = evidence[:self.max_evidence]

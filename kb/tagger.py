@@ -14,7 +14,8 @@ line per input line, in the same order, with the id echoed. Lines are read lazil
 batches of `batch_size` (grouped by language inside a batch, order preserved), so memory stays
 flat on any input size. A line that is not a JSON object with a string "text" and an "id" — and
 a blank line, which is almost always a broken export — is refused with ValueError naming the
-line number (the CLI prints it as an error); nothing is written for the lines after it.
+line number (the CLI prints it as an error). Batches finished before that line stay written;
+the batch holding the bad line and everything after it are not.
 """
 from __future__ import annotations
 

@@ -82,6 +82,7 @@ class Taxonomy:
     flags: tuple[Flag, ...]
     child_context: dict[str, tuple[Cue, ...]]
     scoring: dict[str, float] = field(default_factory=dict)
+    kk_own_words: tuple[str, ...] = ()
     path: str = ""
 
     def dimension(self, code: str) -> Dimension:
@@ -236,7 +237,8 @@ def _load(path: Path) -> Taxonomy:
                     age_bands=tuple(bands), moda_groups=tuple(moda), flags=tuple(flags),
                     child_context=_cues(path, "child_context", data.get("child_context"),
                                         allow_age=True),
-                    scoring=dict(data.get("scoring") or {}), path=str(path))
+                    scoring=dict(data.get("scoring") or {}),
+                    kk_own_words=tuple(data.get("kk_own_words") or ()), path=str(path))
 
 
 # --- age derivation -------------------------------------------------------------------------

@@ -1,0 +1,109 @@
+"""The Kazakh tagger: spacy.blank("xx") + suffix-aware stems (kb.kazakh); sentences written here."""
+import pytest
+
+from kb.kazakh import default_stemmer, extract_ages_kk
+from kb.nlp import get_nlp
+from kb.tagger import get_tagger
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    return get_tagger()
+
+
+def primary(r):
+    return next((d["code"] for d in r["dimensions"] if d["primary"]), None)
+
+
+def test_pipeline_is_multilanguage_blank():
+    nlp = get_nlp("kk")
+    assert nlp.lang == "xx"      # spaCy has no Kazakh module
+    assert nlp.pipe_names[0] == "kb_kk_lemmatizer"
+
+
+@pytest.mark.parametrize("word,stem", [
+    ("балаларға", "бала"), ("баланың", "бала"), ("балалардың", "бала"), ("Балаға", "бала"),
+    ("балабақшаға", "балабақша"), ("балабақша", "балабақша"),
+    ("еңбегі", "еңбек"),                 # қ/к → ғ/г before a vowel
+    ("қамқорлығынсыз", "қамқорлық"),
+])
+def test_suffix_aware_stems(word, stem):
+    assert default_stemmer().stem(word) == stem
+
+
+@pytest.mark.parametrize("word", ["баспана", "балама", "баланс", "балапан"])
+def test_words_that_merely_start_like_bala_are_not_bala(word):
+    assert default_stemmer().stem(word) != "бала"
+
+
+def test_kindergarten_is_not_child(tagger):
+    r = tagger.tag("Балабақшаның тәрбиеленушілерін ыстық тамақпен қамтамасыз ету.", "kk")
+    assert primary(r) == "ECD"
+    assert r["age_min_months"] is None      # «балабақша» does not name a child
+    r = tagger.tag("Балабақшаға балаларды қабылдау.", "kk")
+    assert primary(r) == "ECD" and (r["age_min_months"], r["age_max_months"]) == (0, 215)
+
+
+def test_housing_is_not_child(tagger):
+    assert tagger.tag("Баспана беру кезегі жергілікті атқарушы органда жүргізіледі.", "kk")["dimensions"] == []
+
+
+@pytest.mark.parametrize("text,lo,hi", [
+    ("он төрт жасқа дейін", 0, 167),
+    ("14 жасқа толмаған", 0, 167),
+    ("он сегіз жасқа толған", 216, None),
+    ("үш жасқа дейінгі", 0, 35),
+    ("бір жарым жасқа дейін", 0, 17),
+    ("алты айға дейінгі", 0, 5),
+    ("он төрт жастан он алты жасқа дейін", 168, 191),
+    ("он төрт жастан бастап", 168, None),
+])
+def test_age_forms(text, lo, hi):
+    hits = extract_ages_kk(f"Балалар {text} қамтылады.")
+    assert [(h.min_months, h.max_months) for h in hits] == [(lo, hi)]
+    assert hits[0].text == text
+
+
+@pytest.mark.parametrize("text", ["он сегіз жыл ішінде төленеді",
+                                  "бес жылға дейінгі мерзімге бас бостандығынан айыру",
+                                  "алты айға дейінгі мерзімге"])
+def test_periods_are_not_ages(text):
+    assert extract_ages_kk(text) == []
+
+
+def test_minor_without_threshold(tagger):
+    r = tagger.tag("Кәмелетке толмағандарға қатысты буллингтің алдын алу.", "kk")
+    assert primary(r) == "PRO" and (r["age_min_months"], r["age_max_months"]) == (0, 215)
+
+
+def test_guardianship_hull(tagger):
+    r = tagger.tag("Он төрт жасқа толмаған балаларға қорғаншылық, он төрт жастан он сегіз жасқа "
+                   "дейінгі балаларға қамқоршылық белгіленеді.", "kk")
+    assert primary(r) == "FAM"
+    assert (r["age_min_months"], r["age_max_months"]) == (0, 215)
+    assert r["age_evidence"] == ["Он төрт жасқа толмаған", "он төрт жастан он сегіз жасқа дейінгі"]
+
+
+def test_adult_age_is_not_a_child_age(tagger):
+    r = tagger.tag("Алпыс үш жасқа толған адамдарға зейнетақы төленеді.", "kk")
+    assert r["dimensions"] == [] and r["age_min_months"] is None
+
+
+def test_excluded_and_repeal_items(tagger):
+    assert tagger.tag("5) алып тасталды - ҚР 24.11.2015 № 419-V Заңымен (балаларды асырап алу).",
+                      "kk")["dimensions"] == []
+    assert tagger.tag("Білім министрінің «Балаларды буллингтен қорғау қағидаларын бекіту туралы» "
+                      "бұйрығының күші жойылды деп танылсын.", "kk")["dimensions"] == []
+
+
+def test_criminal_code_in_kazakh(tagger):
+    general = tagger.tag("Зорлау бес жылдан сегіз жылға дейінгі мерзімге бас бостандығынан "
+                         "айыруға жазаланады.", "kk")
+    assert general["dimensions"] == [] and general["age_min_months"] is None
+    part = tagger.tag("Көрінеу кәмелетке толмағанға қатысты жасалған дәл сол әрекеттер.", "kk")
+    assert primary(part) == "PRO"
+
+
+def test_generic_words_without_a_child(tagger):
+    assert tagger.tag("Мектептер мен ауруханаларды қаржыландыру жергілікті бюджеттен жүзеге "
+                      "асырылады.", "kk")["dimensions"] == []
