@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 import urllib.parse
+
+from datasette.utils import tilde_encode
 from pathlib import Path
 
 import httpx
@@ -59,7 +61,8 @@ def build_plan(db: Path, n: int, seed: int = 1) -> list[tuple[str, str]]:
         elif kind == "facet":
             plan.append((kind, rng.choice(FACET_PATHS)))
         elif kind == "provision" and ids:
-            plan.append((kind, "/kb/provisions/" + urllib.parse.quote(rng.choice(ids))))
+            # Datasette tilde-encodes row keys (a "." would read as a format suffix).
+            plan.append((kind, "/kb/provisions/" + tilde_encode(rng.choice(ids))))
         elif indicators:
             plan.append(("indicator", "/kb/indicator/" + urllib.parse.quote(rng.choice(indicators))))
         else:
