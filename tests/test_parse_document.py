@@ -325,3 +325,17 @@ def test_kb_parse_refuses_spa_stub(corpus_dir):
     path = corpus_dir / "adilet" / "new-site" / "Z1300000094.spa-stub.html"
     result = CliRunner().invoke(cli, ["parse", str(path)])
     assert result.exit_code != 0 and "JavaScript shell" in result.output
+
+
+@pytest.mark.parametrize("rel", ["rus/V1600014592.html", "kaz/V1600014606.html"])
+def test_site_update_and_as_of_dates_are_read_from_the_sidebar(corpus_dir, rel):
+    raw = (corpus_dir / "adilet" / rel).read_text(encoding="utf-8")
+    import re
+
+    from scrapers.adilet.markup import iso_date
+
+    # The sidebar's two dates, found independently of the parser.
+    updated = re.search(r"(?:Дата обновления|Жаңартылған күні):\s*<span>([\d.]+)", raw).group(1)
+    act = parse_document(raw.encode()).to_dict()["act"]
+    assert act["site_updated"] == iso_date(updated)
+    assert act["as_of"] and act["as_of"] <= act["site_updated"]

@@ -37,7 +37,7 @@ from scrapers.adilet.markup import (clean, first, has_class, identify, iso_date,
 from scrapers.adilet.requisites import parse_requisites, repeal_mentioned
 
 # Bump whenever the output for the same page can change: the build re-parses cached acts then.
-PARSER_VERSION = "adilet-parse@1"
+PARSER_VERSION = "adilet-parse@2"
 
 _ANCHOR = re.compile(r"^z\d+$")
 _NUM = r"(\d+(?:-\d+)*)"
@@ -101,6 +101,7 @@ class Act:
     registration_date: str | None
     url: str
     as_of: str | None
+    site_updated: str | None = None    # «Дата обновления» in the sidebar: the page is at least this fresh
 
 
 @dataclass
@@ -590,6 +591,14 @@ def _as_of(root) -> str | None:
     return None
 
 
+def _site_updated(root) -> str | None:
+    for li in root.iter("li"):
+        t = text_of(li)
+        if "Дата обновления" in t or "Жаңартылған күні" in t or "Date of update" in t:
+            return iso_date(t)
+    return None
+
+
 def parse_document(html: bytes | str, *, url: str | None = None) -> ParsedDocument:
     """Parse a document text page (/rus|kaz|eng/docs/{ID}) into act, provisions, amendments."""
     return document_from_root(load(html), url=url)
@@ -625,7 +634,8 @@ def document_from_root(root, *, url: str | None = None) -> ParsedDocument:
     repeal_note = fields.pop("repeal_note") or (act_repeal[0].text if act_repeal else None)
     act = Act(id=act_id, lang=lang, title=title, status="repealed" if repealed else "in_force",
               status_raw=status_raw, requisites=requisites, repeal_note=repeal_note,
-              url=canonical_url(act_id, lang), as_of=_as_of(root), **fields)
+              url=canonical_url(act_id, lang), as_of=_as_of(root),
+              site_updated=_site_updated(root), **fields)
     if not builder.provisions:
         raise NotALawPage(f"{act_id}: the body has markers but no provisions could be read")
     return ParsedDocument(act=act, provisions=builder.provisions, amendments=builder.records)
