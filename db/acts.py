@@ -66,23 +66,26 @@ class ActLoader:
 
     def _load_act(self, act_id, lang_pages) -> None:
         from scrapers.adilet.errors import NotALawPage, ParseError
-        from scrapers.adilet.parse import parse_document
 
         parsed = {}
         for lang, page in lang_pages.items():
+            item = page.label or page.url
+            # A statutory text's reader may meet any shape of bad JSON: report, do not stop.
+            errors = (ParseError, ValueError, OSError) + \
+                ((KeyError, TypeError, AttributeError) if page.parser is not None else ())
             try:
-                doc = parse_document(page.read(), url=page.url).to_dict()
+                doc = page.parse()
             except NotALawPage as exc:
-                self.report.fail("parse", page.url, f"not a law page: {exc}")
+                self.report.fail("parse", item, f"not a law page: {exc}")
                 self._log_page(page, ok=False, error=f"not a law page: {exc}")
                 continue
-            except (ParseError, ValueError, OSError) as exc:
-                self.report.fail("parse", page.url, f"{type(exc).__name__}: {exc}")
+            except errors as exc:
+                self.report.fail("parse", item, f"{type(exc).__name__}: {exc}")
                 self._log_page(page, ok=False, error=str(exc))
                 continue
             if doc["act"].get("id") and doc["act"]["id"] != act_id:
                 reason = f"page is act {doc['act']['id']}, expected {act_id}"
-                self.report.fail("parse", page.url, reason)
+                self.report.fail("parse", item, reason)
                 self._log_page(page, ok=False, error=reason)
                 continue
             self.report.parsed_documents += 1
@@ -122,6 +125,8 @@ class ActLoader:
             "as_of": act.get("as_of"),
             "child_related": int(act_id in self.child_related_ids),
             "provision_count": len(provisions),
+            "source_kind": page.kind,
+            "source_note": page.note,
         })
         for lang, (p, d) in parsed.items():
             self.db["act_texts"].insert({
@@ -217,6 +222,9 @@ class ActLoader:
                 } for v in history.versions])
 
     def _store_amendments(self, act_id, lang, doc, pid, page, keyed=False) -> None:
+        # A record links where its provision does (…#zN, or the act itself for a statutory
+        # text, whose provisions have no anchors).
+        urls = {prov["id"]: prov["url"] for prov in doc.get("provisions", [])}
         rows = []
         for am in doc.get("amendments", []):
             rows.append({
@@ -227,7 +235,7 @@ class ActLoader:
                 "amending_number": am.get("amending_number"),
                 "amending_act_id": am.get("amending_act_id"), "what": am.get("what"),
                 "entry_into_force": am.get("entry_into_force"), "text": am.get("text") or "",
-                "url": doc["act"].get("url") + (f"#{am['provision']}" if am.get("provision") else ""),
+                "url": urls.get(am.get("provision")) or doc["act"].get("url"),
                 "retrieved_at": page.retrieved_at,
             })
         if rows:
@@ -257,7 +265,8 @@ class ActLoader:
     def _log_page(self, page, *, ok, error=None) -> None:
         self.db["fetch_log"].insert({
             "url": page.url, "final_url": page.url, "act_id": page.act_id, "lang": page.lang,
-            "kind": "document", "status": None, "ok": int(ok), "error": error,
+            "kind": "document" if page.kind == "adilet_page" else "corpus",
+            "status": None, "ok": int(ok), "error": error,
             "sha256": page.sha256, "retrieved_at": page.retrieved_at, "source": page.source,
         })
 

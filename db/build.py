@@ -36,6 +36,7 @@ class BuildOptions:
     force: bool = False
     progress: bool = False
     transport: object = None          # httpx transport for offline tests of --live
+    texts_config: Path | None = None  # which corpus texts to load (default kb/data/corpus_texts.yml)
     seed_path: Path | None = None
     act_ids: tuple[str, ...] | None = None   # limit a live build to these acts
 
@@ -96,10 +97,22 @@ class SourcePage:
     lang: str | None = None
     loader: object = None            # callable returning the bytes
     extras: dict = field(default_factory=dict)   # kind (info, history) → SourcePage
+    kind: str = "adilet_page"        # adilet_page | statutory_text (db/texts.py)
+    note: str | None = None          # provenance of a statutory text (acts.source_note)
+    label: str | None = None         # how failures name it (default: url)
+    parser: object = None            # statutory text: callable returning the parsed dict
 
     def digest(self) -> str:
         """Identifies the content this page contributes, with its /info and /history pages."""
         return "+".join([self.sha256] + [f"{k}:{p.sha256}" for k, p in sorted(self.extras.items())])
+
+    def parse(self) -> dict:
+        """The ParsedDocument.to_dict()-shaped dict of this input."""
+        if self.parser is not None:
+            return self.parser()
+        from scrapers.adilet.parse import parse_document
+
+        return parse_document(self.read(), url=self.url).to_dict()
 
     def read(self) -> bytes:
         return self.loader() if self.loader else self.path.read_bytes()
@@ -193,19 +206,20 @@ def pipeline_versions() -> dict[str, str]:
     from kb import paths
     from kb.tagger import TAGGER_VERSION
     from scrapers.adilet.parse import PARSER_VERSION
+    from scrapers.texts import TEXTS_VERSION
 
     data_hash = hashlib.sha256()
     for path in sorted(paths.DATA_DIR.rglob("*")):
         if path.is_file() and "gold" not in path.parts:
             data_hash.update(path.name.encode() + b"\0" + path.read_bytes())
     return {"schema": str(schema.SCHEMA_VERSION), "parser": PARSER_VERSION,
-            "tagger": TAGGER_VERSION, "data": data_hash.hexdigest()[:16]}
+            "texts": TEXTS_VERSION, "tagger": TAGGER_VERSION, "data": data_hash.hexdigest()[:16]}
 
 
 def manifest_hash(pages: list[SourcePage], ind_files, versions: dict) -> str:
     h = hashlib.sha256(json.dumps(versions, sort_keys=True).encode())
     for p in sorted(pages, key=lambda p: (p.act_id or "", p.lang or "", p.sha256)):
-        h.update(f"page {p.act_id} {p.lang} {p.digest()} {p.url} {p.retrieved_at}\n".encode())
+        h.update(f"{p.kind} {p.act_id} {p.lang} {p.digest()} {p.url} {p.retrieved_at}\n".encode())
     for name, sha in ind_files:
         h.update(f"indicator {name} {sha}\n".encode())
     return h.hexdigest()
@@ -245,6 +259,18 @@ def run_build(options: BuildOptions) -> BuildReport:
         pages += corpus_pages(Path(options.corpus_dir))
     if options.raw_dir:
         pages += raw_store_pages(Path(options.raw_dir))
+    superseded: list[str] = []
+    if options.corpus_dir:
+        from db.texts import text_sources
+
+        # A statutory text is loaded only when no Adilet page of its act is among the inputs:
+        # the page wins (anchors, /info, other languages).
+        with_pages = {p.act_id for p in pages}
+        for text in text_sources(Path(options.corpus_dir), report, options.texts_config):
+            if text.act_id in with_pages:
+                superseded.append(text.label)
+            else:
+                pages.append(text)
     ind_files = indicator_files(options.corpus_dir)
     versions = pipeline_versions()
     manifest = manifest_hash(pages, ind_files, versions)
@@ -258,7 +284,7 @@ def run_build(options: BuildOptions) -> BuildReport:
     tmp_path = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
     try:
         _build_into(tmp_path, db_path if previous.get("versions") == json.dumps(versions, sort_keys=True) else None,
-                    pages, options, report, versions, manifest)
+                    pages, options, report, versions, manifest, superseded)
         _fsync(tmp_path)
         os.replace(tmp_path, db_path)
         _fsync_dir(db_path.parent)
@@ -274,7 +300,7 @@ def run_build(options: BuildOptions) -> BuildReport:
 
 def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage],
                 options: BuildOptions, report: BuildReport,
-                versions: dict, manifest: str) -> None:
+                versions: dict, manifest: str, superseded: list[str] = ()) -> None:
     from db.acts import ActLoader
 
     tmp_path.unlink(missing_ok=True)
@@ -300,7 +326,8 @@ def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage
         db["build_failures"].insert({"stage": stage, "item": item, "reason": reason})
     info = {"manifest": manifest, "versions": json.dumps(versions, sort_keys=True),
             "built_at": _now(), "corpus_dir": str(options.corpus_dir or ""),
-            "live": str(bool(options.live))}
+            "live": str(bool(options.live)),
+            "texts_superseded_by_pages": json.dumps(sorted(superseded))}
     db["build_info"].insert_all([{"key": k, "value": v} for k, v in info.items()])
     report.acts = db["acts"].count
     report.provisions = db["provisions"].count

@@ -4,7 +4,7 @@ Plain SQL so that foreign keys, checks and indexes are visible in one place; the
 (`db/build.py`) executes it on an empty file and fills the tables with sqlite-utils.
 """
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 TABLES = """
 CREATE TABLE build_info (
@@ -64,7 +64,10 @@ CREATE TABLE acts (
     date_changed TEXT,                   -- from the /info page: last amendment
     territory TEXT,                      -- from the /info page
     child_related INTEGER NOT NULL DEFAULT 0,  -- on the seed list or found by discovery
-    provision_count INTEGER NOT NULL DEFAULT 0
+    provision_count INTEGER NOT NULL DEFAULT 0,
+    source_kind TEXT NOT NULL DEFAULT 'adilet_page'
+        CHECK (source_kind IN ('adilet_page', 'statutory_text')),
+    source_note TEXT                     -- provenance of a statutory text: origin, how obtained
 );
 
 CREATE TABLE act_texts (
@@ -95,9 +98,9 @@ CREATE TABLE act_versions (
 );
 
 CREATE TABLE provisions (
-    id TEXT PRIMARY KEY,                 -- {act_id}-{anchor}
+    id TEXT PRIMARY KEY,                 -- {act_id}-{anchor}, or {act_id}-{position} (art27.2)
     act_id TEXT NOT NULL REFERENCES acts(id),
-    anchor TEXT NOT NULL,
+    anchor TEXT,                         -- Adilet zN; NULL for a statutory text (no anchors)
     anchor_inherited INTEGER NOT NULL DEFAULT 0,
     kind TEXT NOT NULL CHECK (kind IN ('section', 'chapter', 'article', 'part', 'subpart', 'paragraph')),
     number TEXT,
@@ -109,9 +112,9 @@ CREATE TABLE provisions (
     position INTEGER NOT NULL,
     depth INTEGER NOT NULL DEFAULT 0,
     excluded INTEGER NOT NULL DEFAULT 0,
-    url TEXT NOT NULL,                   -- canonical deep link …#zN
+    url TEXT NOT NULL,                   -- canonical deep link …#zN (statutory text: the act's URL)
     retrieved_at TEXT NOT NULL,
-    content_sha256 TEXT NOT NULL,        -- sha256 of the raw page the text came from
+    content_sha256 TEXT NOT NULL,        -- sha256 of the raw page (or text file) the text came from
     text_sha256 TEXT,                    -- sha256 of the provision text itself
     primary_dimension TEXT REFERENCES dimensions(code),
     dimension_codes TEXT,                -- JSON array, for facets

@@ -100,6 +100,10 @@ def act_issuer(act_row: Mapping) -> str:
 def act_title(act_row: Mapping) -> str:
     """The act's name without a leading form phrase and outer quotes."""
     title = (_get(act_row, "title", "") or "").strip()
+    if title and title == _get(act_row, "id"):
+        # The build's placeholder for an act whose source states no title (a statutory text
+        # such as the Constitution's JSON): not a title to quote.
+        return ""
     for prefix in ("Кодекс Республики Казахстан", "Конституционный закон Республики Казахстан",
                    "Закон Республики Казахстан"):
         if title.startswith(prefix) and len(title) > len(prefix) + 3:
@@ -134,10 +138,15 @@ def citation_string(provision_row: Mapping | None, act_row: Mapping, retrieved=N
     """The citation as a Kazakh lawyer writes it (see the module docstring).
 
     `retrieved` (date or ISO string) defaults to the provision's retrieved_at; `as_of` (the
-    date of the consolidated text) to acts.as_of, then to the retrieval date.
+    date of the consolidated text) to acts.as_of, then to the retrieval date (not for a
+    statutory text, acts.source_kind 'statutory_text', which states its own date or none).
+    A provision without an anchor (statutory text) links to the act: its url has no fragment.
     """
     retrieved = retrieved or _get(provision_row, "retrieved_at") or _get(act_row, "retrieved_at")
-    as_of = as_of or _get(act_row, "as_of") or retrieved
+    # A page fetched from Adilet is the consolidated text of its retrieval day; a statutory text
+    # copied from elsewhere is current only as of a date it states itself (acts.as_of).
+    as_of = as_of or _get(act_row, "as_of") or \
+        (None if _get(act_row, "source_kind") == "statutory_text" else retrieved)
     text = act_reference(act_row)
     path = format_path(_get(provision_row, "path"))
     if path:

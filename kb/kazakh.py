@@ -23,7 +23,6 @@ import re
 from functools import lru_cache
 
 import spacy
-from spacy.attrs import LEMMA
 from spacy.language import Language
 
 from kb.taxonomy import load_taxonomy
@@ -56,7 +55,11 @@ class KazakhStemmer:
         # words that look like stem + suffixes but are words of their own («балама»)
         self.own_words = frozenset(normalise_kk(w) for w in own_words)
         self.forms: dict[str, str] = {}     # surface stem form -> stem
-        for stem in vocabulary:
+        words = set()
+        for word in vocabulary:
+            words.add(word)
+            words.update(word.split("-"))           # «зорлық-зомбылық»: both halves are stems
+        for stem in words:
             stem = normalise_kk(stem)
             if len(stem) < 2 or not stem.isalpha():
                 continue
@@ -70,6 +73,11 @@ class KazakhStemmer:
         w = normalise_kk(word)
         if w in self.own_words:
             return w
+        if "-" in w.strip("-"):
+            # a hyphenated compound the tokenizer kept whole («зорлық-зомбылыққа»): the suffixes
+            # sit on the last half
+            head, _, tail = w.rpartition("-")
+            return head + "-" + self.stem(tail)
         for n in range(min(len(w), self.max_len), 1, -1):
             form = w[:n]
             stem = self.forms.get(form)
@@ -103,10 +111,11 @@ def blank_kk() -> Language:
 
 @Language.factory("kb_kk_lemmatizer")
 def make_kb_kk_lemmatizer(nlp: Language, name: str):
-    """token.lemma_ = the cue-vocabulary stem of a Kazakh word (suffix-aware), else lower case."""
-    from kb.nlp import _CachedAttr
+    """token.lemma_ = the cue-vocabulary stem of a Kazakh word (suffix-aware), else lower case;
+    token.norm_ = its cue key (kb.nlp.CueKeyer)."""
+    from kb.nlp import CueKeyer
 
-    return _CachedAttr(nlp, LEMMA, default_stemmer().stem)
+    return CueKeyer(nlp, "kk", default_stemmer().stem)
 
 
 # --- ages -------------------------------------------------------------------------------------

@@ -31,16 +31,18 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import product
 
 import numpy
 import spacy
-from spacy.attrs import LEMMA, NORM, ORTH
+from spacy.attrs import IDX, LEMMA, LENGTH, NORM, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
+from spacy.util import minibatch
 
 from kb import morph
 from kb.taxonomy import Taxonomy, age_groups_for, load_taxonomy
@@ -66,6 +68,8 @@ class CueEntry:
     strong: bool
     age: tuple[int, int] | None
     pregnancy: bool
+    group: bool = False
+    only: str | None = None
 
 
 class CueIndex:
@@ -87,7 +91,8 @@ class CueIndex:
                 for i, part in enumerate(parts):
                     is_prefix = star and i == len(parts) - 1
                     toks.append((morph.normalise(part) if is_prefix else word_key(part), is_prefix))
-            entry = CueEntry(kind, target, cue.pattern, cue.weight, cue.strong, cue.age, cue.pregnancy)
+            entry = CueEntry(kind, target, cue.pattern, cue.weight, cue.strong, cue.age, cue.pregnancy,
+                             cue.group, cue.only)
             raw.append((entry, toks))
 
         for dim in tax.dimensions:
@@ -98,6 +103,10 @@ class CueIndex:
                 add("flag", flag.code, cue)
         for cue in tax.child_context.get(lang, ()):
             add("child", "child", cue)
+        for cue in tax.neutral.get(lang, ()):
+            add("neutral", "neutral", cue)
+        for cue in tax.adult_context.get(lang, ()):
+            add("adult", "adult", cue)
 
         self.stems = {t for _, toks in raw for t, p in toks if p}
         self.exact = {t for _, toks in raw for t, p in toks if not p}
@@ -229,6 +238,9 @@ _RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
     (('достиг',), "lt", _build(rf"\b{_NEG}{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     (('совершеннолет',), "lt_adult", re.compile(rf"\b{_NEG}(?:{_GAP})?совершеннолети\w*"), True),
     (('достижени',), "lt", _build(rf"\bдо\s+(?:его\s+|их\s+)?достижени\w*{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
+    # «уход за ребенком по достижении им возраста полутора лет» (Social Code): care *until*
+    (('достижени',), "lt_care", _build(rf"(?<=\bуходу\s)за\s+(?:ребенком|детьми)(?:\s+[^\s.;:]+){{0,4}}?\s+по\s+достижении\s+(?:им|ими|ею)?\s*(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
+    (('достижени',), "lt_care", _build(rf"(?<=\bуходом\s)за\s+(?:ребенком|детьми)(?:\s+[^\s.;:]+){{0,4}}?\s+по\s+достижении\s+(?:им|ими|ею)?\s*(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     (('совершеннолет',), "lt_adult", re.compile(r"\bдо\s+(?:его\s+|их\s+)?(?:достижения\s+(?:\w+\s+)?)?совершеннолети\w*"), True),
     (('до ',), "range", _build(r"\b(?:от|с|со)\s+NUM(a)\s+(?:UNIT(v)\s+)?до\s+NUM(b)\s+UNIT(u)", "a", "b", "u", "v"), False),
     (('летн',), "ge", _build(r"\b(?:с|со)\s+(?:возраста\s+)?CNUM(c)", "c"), True),
@@ -286,7 +298,9 @@ def extract_ages_ru(text: str) -> list[AgeHit]:
                 if n is None:
                     continue
                 months = _months(n, unit)
-                if kind == "lt":
+                if kind == "lt_care":
+                    lo, hi = 0, months - 1
+                elif kind == "lt":
                     lo, hi = 0, months - 1
                 elif kind == "ge":
                     lo, hi = months, None
@@ -301,10 +315,14 @@ def extract_ages_ru(text: str) -> list[AgeHit]:
                         continue
                 if hi is not None and hi < 0:
                     continue
+                # «за 18 лет работы», «сроком до 5 лет»: a period, not an age. Only the weak
+                # forms need the words before them; «не достигший», «в возрасте», «-летнего
+                # возраста» are ages by their form («работников, не достигших 18 лет»)
                 before = low[max(0, s - 40):s]
-                if _RU_PERIOD_BEFORE.search(before) or _RU_PERIOD_AFTER.search(low[e:e + 30]):
+                if (not strong and _RU_PERIOD_BEFORE.search(before)) \
+                        or _RU_PERIOD_AFTER.search(low[e:e + 30]):
                     continue
-                if _RU_PERIOD_GAP.search(low[s:e]):
+                if kind != "lt_care" and _RU_PERIOD_GAP.search(low[s:e]):
                     continue
             taken.append((s, e))
             hits.append(AgeHit(lo, hi, text[s:e], s, e, strong))
@@ -345,6 +363,8 @@ def extract_ages(text: str, lang: str) -> list[AgeHit]:
     return extract_ages_ru(text)
 
 
+_CLAUSE_END = re.compile(r"[;\n]|\.\s")
+
 # --- traps ------------------------------------------------------------------------------------
 
 # an excluded / repealed item: «4) исключен Законом РК от …», «Пункт 3 утратил силу …»
@@ -380,18 +400,173 @@ def title_spans(text: str) -> list[tuple[int, int]]:
 # --- components -------------------------------------------------------------------------------
 
 
+HAS_CUE = "kb_has_cue"       # doc.user_data: some token's cue key is a cue word or stem
+
+
+class LemmaGate:
+    """Which Russian word forms can lemmatise to a cue key at all.
+
+    pymorphy3 costs ~50 µs a word form, and most forms of legal text can never reach a cue: a
+    lemma shares its first letters with the word except in suppletive paradigms («дети» →
+    «ребенок», «людьми» → «человек», «лучших» → «хороший»). So a form is sent to pymorphy3 only
+    when its first four letters (three for a three-letter stem) are those of a cue stem or of a
+    form in the paradigm of a cue lemma (the whole paradigm, so suppletive forms pass too).
+    Every other form keeps its normalised spelling as its lemma — the tagger never reads it.
+    """
+
+    N = 4
+
+    def __init__(self, index: "CueIndex"):
+        forms = set(index.exact)
+        analyzer = morph._analyzer()
+        for lem in index.exact:
+            if not morph._CYRILLIC_RE.search(lem):
+                continue
+            for p in analyzer.parse(lem):
+                if morph.normalise(p.normal_form) == lem:
+                    forms.update(morph.normalise(f.word) for f in p.lexeme)
+        n = self.N
+        self.prefixes = {f[:n] for f in forms} | {s[:n] for s in index.stems if len(s) >= n}
+        self.short = {s for s in index.stems if len(s) < n}      # 2-3 letter stems («игр*»)
+
+    def __call__(self, low: str) -> bool:
+        if low[:self.N] in self.prefixes:
+            return True
+        return any(low.startswith(s) for s in self.short) if self.short else False
+
+
+class CueKeyer:
+    """Lemma and cue key of every token, cached per word form.
+
+    The cue key is the lemma itself when a cue uses it as a word, the longest cue stem the
+    lemma (or the normalised form) starts with («пособи*»), else the lemma. A form seen before
+    costs no Python work at all: the doc's ORTH hashes are looked up in a sorted array of known
+    forms (numpy.searchsorted) and the (LEMMA, NORM) rows gathered from a table, written into
+    the doc with one Doc.from_array. doc.user_data[HAS_CUE] says whether any key is a cue word,
+    so kb_dimension_cues runs its PhraseMatcher only on docs that can match.
+    """
+
+    def __init__(self, nlp: Language, lang: str, lemma_fn, gate=None):
+        self.index = cue_index(nlp, lang)
+        self.lemma_fn = lemma_fn
+        self.gate = gate
+        self.strings = nlp.vocab.strings
+        self.cue_keys = {self.strings.add(k) for seq in self.index.sequences for k in seq}
+        self.rows: dict[int, int] = {}          # orth -> row of table / is_cue
+        self.table = numpy.zeros((4096, 2), dtype=numpy.uint64)
+        self.is_cue = numpy.zeros(4096, dtype=bool)
+        self.n = 0
+        self.sorted_orths = numpy.zeros(0, dtype=numpy.uint64)   # rows known to the fast path
+        self.sorted_rows = numpy.zeros(0, dtype=numpy.intp)
+
+    def _miss(self, orth: int) -> int:
+        text = self.strings[orth]
+        low = morph.normalise(text)
+        lemma = self.lemma_fn(low) if (self.gate is None or self.gate(low)) else low
+        key = self.index.key(lemma, low)
+        i = self.n
+        if i == len(self.table):
+            self.table = numpy.concatenate([self.table, numpy.zeros_like(self.table)])
+            self.is_cue = numpy.concatenate([self.is_cue, numpy.zeros_like(self.is_cue)])
+        key_id = self.strings.add(key)
+        self.table[i] = (self.strings.add(lemma), key_id)
+        self.is_cue[i] = key_id in self.cue_keys
+        self.rows[orth] = i
+        self.n = i + 1
+        return i
+
+    def _reindex(self) -> None:
+        orths = numpy.fromiter(self.rows.keys(), dtype=numpy.uint64, count=len(self.rows))
+        rows = numpy.fromiter(self.rows.values(), dtype=numpy.intp, count=len(self.rows))
+        order = numpy.argsort(orths)
+        self.sorted_orths, self.sorted_rows = orths[order], rows[order]
+
+    def rows_of(self, orths: numpy.ndarray) -> numpy.ndarray:
+        known = self.sorted_orths
+        if len(known):
+            pos = numpy.searchsorted(known, orths)
+            pos[pos == len(known)] = 0
+            idx = self.sorted_rows[pos]
+            missing = numpy.flatnonzero(known[pos] != orths)
+        else:
+            idx = numpy.zeros(len(orths), dtype=numpy.intp)
+            missing = numpy.arange(len(orths))
+        if len(missing):
+            rows, miss = self.rows, self._miss
+            for i in missing.tolist():
+                o = int(orths[i])
+                idx[i] = rows[o] if o in rows else miss(o)
+            # new forms reach the fast path in batches (amortised re-sorting)
+            if len(rows) - len(known) > max(256, len(known) // 8):
+                self._reindex()
+        return idx
+
+    def __call__(self, doc: Doc) -> Doc:
+        if not len(doc):
+            doc.user_data[HAS_CUE] = False
+            return doc
+        idx = self.rows_of(doc.to_array(ORTH))
+        doc.from_array([LEMMA, NORM], self.table[idx])
+        doc.user_data[HAS_CUE] = bool(self.is_cue[idx].any())
+        return doc
+
+    def pipe(self, docs, batch_size: int = 256):
+        """nlp.pipe: the lookups of a whole batch in one numpy pass (per-doc numpy calls cost
+        more than the lookups of a short provision)."""
+        for batch in minibatch(docs, size=batch_size):
+            arrays = [doc.to_array(ORTH) for doc in batch]
+            lengths = [len(a) for a in arrays]
+            if not sum(lengths):
+                for doc in batch:
+                    doc.user_data[HAS_CUE] = False
+                yield from batch
+                continue
+            idx = self.rows_of(numpy.concatenate(arrays))
+            values = self.table[idx]
+            cue = self.is_cue[idx]
+            start = 0
+            for doc, n in zip(batch, lengths):
+                if n:
+                    end = start + n
+                    doc.from_array([LEMMA, NORM], values[start:end])
+                    doc.user_data[HAS_CUE] = bool(cue[start:end].any())
+                    start = end
+                else:
+                    doc.user_data[HAS_CUE] = False
+                yield doc
+
+
+_CUE_INDEXES: dict[tuple[int, str], "CueIndex"] = {}
+
+
+def cue_index(nlp: Language, lang: str) -> "CueIndex":
+    """The cue index of `lang` for this pipeline's vocabulary (built once)."""
+    key = (id(nlp.vocab), lang)
+    if key not in _CUE_INDEXES:
+        if lang == "ru":
+            word_key = morph.lemma
+        elif lang == "kk":
+            from kb.kazakh import normalise_kk
+            word_key = normalise_kk
+        else:
+            word_key = str.lower
+        _CUE_INDEXES[key] = CueIndex(load_taxonomy(), lang, nlp.make_doc, word_key)
+    return _CUE_INDEXES[key]
+
+
 @Language.factory("kb_lemmatizer")
 def make_kb_lemmatizer(nlp: Language, name: str):
-    """token.lemma_ = kb.morph.lemma(token.text), cached per word form."""
-    # lemma() normalises case first: look up the lower-cased form so «Дети» and «дети» share
-    # one pymorphy3 analysis (the expensive part) in the cache
-    return _CachedAttr(nlp, LEMMA, lambda text: morph.lemma(morph.normalise(text)))
+    """token.lemma_ (pymorphy3, for forms that can reach a cue: LemmaGate) and token.norm_ =
+    the cue key, cached per word form."""
+    keyer = CueKeyer(nlp, "ru", morph.lemma)
+    keyer.gate = LemmaGate(keyer.index)
+    return keyer
 
 
 @Language.factory("kb_lower_lemmatizer")
 def make_kb_lower_lemmatizer(nlp: Language, name: str):
-    """token.lemma_ = the lower-cased word (English: cue stems do the rest)."""
-    return _CachedAttr(nlp, LEMMA, lambda text: text.lower())
+    """token.lemma_ = the lower-cased word (English: cue stems do the rest); norm_ = cue key."""
+    return CueKeyer(nlp, "en", str.lower)
 
 
 class _CachedAttr:
@@ -424,19 +599,18 @@ def make_kb_dimension_cues(nlp: Language, name: str, lang: str):
 
 
 class DimensionCues:
-    """Finds every cue phrase of taxonomy.yml (PhraseMatcher on the cue key in token.norm_)."""
+    """Finds every cue phrase of taxonomy.yml (PhraseMatcher on the cue key in token.norm_).
+
+    The keys are normally written by the language's lemmatizer (CueKeyer); a doc that did not
+    go through one gets them here from token.lemma_."""
 
     def __init__(self, nlp: Language, lang: str, taxonomy: Taxonomy | None = None):
         self.lang = lang
-        tax = taxonomy or load_taxonomy()
-        if lang == "ru":
-            word_key = morph.lemma
-        elif lang == "kk":
-            from kb.kazakh import normalise_kk
-            word_key = normalise_kk
+        if taxonomy is None:
+            self.index = cue_index(nlp, lang)
         else:
-            word_key = str.lower
-        self.index = CueIndex(tax, lang, nlp.make_doc, word_key)
+            self.index = CueIndex(taxonomy, lang, nlp.make_doc,
+                                  morph.lemma if lang == "ru" else str.lower)
         self.strings = nlp.vocab.strings
         self.matcher = PhraseMatcher(nlp.vocab, attr="NORM")
         self.entries: dict[int, list[CueEntry]] = {}
@@ -456,22 +630,37 @@ class DimensionCues:
         return value
 
     def __call__(self, doc: Doc) -> Doc:
-        hits = []
-        if len(doc):
+        has_cue = doc.user_data.get(HAS_CUE)
+        if has_cue is None and len(doc):          # no CueKeyer before us: key the tokens here
             cache = self.cache
             orths = doc.to_array(ORTH).tolist()
             keys = [cache[o] if o in cache else self._miss(doc, i, o) for i, o in enumerate(orths)]
             doc.from_array([NORM], numpy.array(keys, dtype=numpy.uint64).reshape(-1, 1))
-            for match_id, start, end in self.matcher(doc):
-                for entry in self.entries[match_id]:
-                    hits.append((entry, start, end))
-            # a dimension cue strictly inside a longer dimension cue is not evidence
-            dims = [(s, e) for en, s, e in hits if en.kind == "dim"]
+            has_cue = True
+        doc.user_data[CUE_HITS] = self.find(doc) if has_cue else []
+        return doc
+
+    def find(self, doc: Doc) -> list:
+        hits = []
+        entries = self.entries
+        for match_id, start, end in self.matcher(doc):
+            for entry in entries[match_id]:
+                hits.append((entry, start, end))
+        if not hits:
+            return hits
+        # neutral phrases («образование юридического лица», «родительская компания»): the cue
+        # hits inside them are not evidence (of the kind named by `only`, else of any kind)
+        neutral = [(en.only, s, e) for en, s, e in hits if en.kind == "neutral"]
+        if neutral:
+            hits = [(en, s, e) for en, s, e in hits if en.kind != "neutral" and not any(
+                ns <= s and e <= ne and (only is None or only == en.kind) for only, ns, ne in neutral)]
+        # a dimension cue strictly inside a longer dimension cue is not evidence
+        dims = [(s, e) for en, s, e in hits if en.kind == "dim"]
+        if len(dims) > 1:
             hits = [(en, s, e) for en, s, e in hits
                     if en.kind != "dim" or not any(os <= s and e <= oe and (oe - os) > (e - s)
                                                    for os, oe in dims)]
-        doc.user_data[CUE_HITS] = hits
-        return doc
+        return hits
 
 
 @Language.factory("kb_ages", default_config={"lang": "ru"})
@@ -518,6 +707,7 @@ class Scorer:
         self.max_secondary = int(sc.get("max_secondary", 2))
         self.max_evidence = int(sc.get("max_evidence", 5))
         self.adult_max = int(sc.get("adult_max_months", 287))
+        self.group_discount = float(sc.get("group_discount", 0.35))
         self.position = {d.code: d.position for d in tax.dimensions}
         self.excluded = _EXCLUDED.get(lang, _EXCLUDED["ru"])
         self.repeal = _REPEAL_CLAUSE.get(lang, _REPEAL_CLAUSE["ru"])
@@ -537,16 +727,29 @@ class Scorer:
         if not text.strip() or self.excluded.match(head) or self.repeal.search(head):
             return out
         titles = title_spans(text) if ("«" in text or '"' in text or "“" in text) else []
+        # character offsets of the tokens, fetched once (Span.text and Token.idx cost a Python
+        # object per call)
+        offs = doc.to_array([IDX, LENGTH]).tolist() if all_hits else []
 
-        def in_title(char):
-            return any(s <= char < e for s, e in titles)
+        def phrase(s, e):
+            return text[offs[s][0]:offs[e - 1][0] + offs[e - 1][1]]
 
-        hits = [(en, s, e) for en, s, e in all_hits if not (titles and in_title(doc[s].idx))]
-        ages = [a for a in all_ages if not (titles and in_title(a.start))]
+        if titles:
+            def in_title(char):
+                return any(s <= char < e for s, e in titles)
+
+            hits = [(en, s, e) for en, s, e in all_hits if not in_title(offs[s][0])]
+            ages = [a for a in all_ages if not in_title(a.start)]
+        else:
+            hits, ages = all_hits, all_ages
         child_ages = [a for a in ages if self._child_age(a)]
 
-        gate = any(en.kind == "child" or (en.kind == "dim" and en.strong) for en, _, _ in hits) \
+        # the child-context gate: a child word, a child age, or a child-specific (strong) cue —
+        # unless the provision is about adults («опека над недееспособными гражданами»)
+        gate = any(en.kind == "child" for en, _, _ in hits) \
             or any(a.strong and a.min_months < 216 for a in child_ages)
+        if not gate and any(en.kind == "dim" and en.strong for en, _, _ in hits):
+            gate = not any(en.kind == "adult" for en, _, _ in hits)
         if not gate:
             return out
 
@@ -555,18 +758,39 @@ class Scorer:
         for en, s, e in hits:
             if en.kind != "dim":
                 continue
-            d = per_dim.setdefault(en.target, {"cues": {}, "evidence": [], "strong": False})
+            d = per_dim.setdefault(en.target, {"cues": {}, "evidence": [], "strong": False,
+                                               "group_only": True})
+            d["group_only"] &= en.group
             d["cues"][en.pattern] = d["cues"].get(en.pattern, 0) + 1
             if en.pattern not in d.setdefault("w", {}):
                 d["w"][en.pattern] = en.weight
             d["strong"] |= en.strong
-            phrase = doc[s:e].text
-            if phrase not in d["evidence"]:
-                d["evidence"].append(phrase)
+            ph = phrase(s, e)
+            if ph not in d["evidence"]:
+                d["evidence"].append(ph)
+        totals = {code: sum(d["w"][p] + self.repeat_bonus * min(n - 1, 2)
+                            for p, n in d["cues"].items()) for code, d in per_dim.items()}
+        # a dimension named only by whom the provision covers (orphans, pupils, large families)
+        # yields to the dimension of what it regulates in the same clause («жилище детям-
+        # сиротам»: HOU; the group is a flag). In a list of groups («квоты для сирот; для лиц,
+        # освобожденных из мест лишения свободы») the other clause does not count.
+        group_only = [c for c, d in per_dim.items() if d["group_only"]]
+        if group_only and len(per_dim) > 1:
+            min_total = -math.log(1 - self.min_score) / self.k
+            others = {c for c, d in per_dim.items() if not d["group_only"] and totals[c] >= min_total}
+            if others:
+                cuts = [m.start() for m in _CLAUSE_END.finditer(text)]
+                clause = {}
+                for en, s, e in hits:
+                    if en.kind == "dim":
+                        clause.setdefault(en.target, set()).add(bisect_right(cuts, offs[s][0]))
+                near = set().union(*(clause[c] for c in others))
+                for code in group_only:
+                    if clause[code] & near:
+                        totals[code] *= self.group_discount
         scored = []
         for code, d in per_dim.items():
-            total = sum(d["w"][p] + self.repeat_bonus * min(n - 1, 2) for p, n in d["cues"].items())
-            score = 1 - math.exp(-self.k * total)
+            score = 1 - math.exp(-self.k * totals[code])
             if score >= self.min_score:
                 scored.append((score, d["strong"], -self.position[code], code, d["evidence"]))
         scored.sort(reverse=True)
@@ -596,15 +820,15 @@ class Scorer:
             for en, s, e in hits:
                 if en.kind == "child" and en.age is not None:
                     ranges.append(en.age)
-                    phrase = doc[s:e].text
-                    if phrase not in evidence:
-                        evidence.append(phrase)
+                    ph = phrase(s, e)
+                    if ph not in evidence:
+                        evidence.append(ph)
         if pregnancy:
             for en, s, e in hits:
                 if en.kind == "child" and en.pregnancy and en.age is None:
-                    phrase = doc[s:e].text
-                    if phrase not in evidence:
-                        evidence.append(phrase)
+                    ph = phrase(s, e)
+                    if ph not in evidence:
+                        evidence.append(ph)
         if ranges:
             out["age_min_months"] = min(r[0] for r in ranges)
             out["age_max_months"] = (None if any(r[1] is None for r in ranges)

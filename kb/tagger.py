@@ -59,6 +59,12 @@ def get_tagger() -> Tagger:
     return Tagger()
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+_EMPTY = {"dimensions": [], "flags": [], "age_min_months": None, "age_max_months": None,
+          "age_groups": [], "age_evidence": []}
+_EMPTY_TAIL = _encode(_EMPTY).replace("{", ", ", 1) + "\n"
+
+
 def _parse_line(line: str, lineno: int) -> tuple[object, str, str]:
     if not line.strip():
         raise ValueError(f"line {lineno}: blank line (expected a JSON object)")
@@ -98,8 +104,12 @@ def tag_jsonl(in_fp: IO[str], out_fp: IO[str], batch_size: int = 256) -> int:
             for i, tags in zip(idx, tagger.tag_many((batch[i][1] for i in idx), lang=lang,
                                                      batch_size=batch_size)):
                 results[i] = tags
+        write = out_fp.write
         for (ident, _, _), tags in zip(batch, results):
-            out_fp.write(json.dumps({"id": ident, **tags}, ensure_ascii=False) + "\n")
+            if tags == _EMPTY:          # most provisions: the tail is always the same text
+                write(f'{{"id": {_encode(ident)}{_EMPTY_TAIL}')
+            else:
+                write(_encode({"id": ident, **tags}) + "\n")
         written += len(batch)
         batch.clear()
 

@@ -43,6 +43,8 @@ class Cue:
     strong: bool = False
     age: tuple[int, int] | None = None      # child-context words only
     pregnancy: bool = False                 # child-context words only
+    group: bool = False                     # names who is covered (orphans, pupils), not what
+    only: str | None = None                 # neutral phrases: drop only hits of this kind
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,8 @@ class Taxonomy:
     scoring: dict[str, float] = field(default_factory=dict)
     kk_own_words: tuple[str, ...] = ()
     path: str = ""
+    neutral: dict[str, tuple[Cue, ...]] = field(default_factory=dict)
+    adult_context: dict[str, tuple[Cue, ...]] = field(default_factory=dict)
 
     def dimension(self, code: str) -> Dimension:
         for d in self.dimensions:
@@ -146,9 +150,13 @@ def _cues(path, where: str, raw, *, allow_age=False) -> dict[str, tuple[Cue, ...
                                          and all(isinstance(a, int) for a in age) and age[0] <= age[1]):
                     raise _fail(path, f"{where}.{lang}[{i}] {item['p']!r}: bad age {age!r}")
                 age = (age[0], age[1])
+            only = item.get("only")
+            if only is not None and only not in ("dim", "flag", "child"):
+                raise _fail(path, f"{where}.{lang}[{i}] {item['p']!r}: `only` must be dim, flag or child")
             cues.append(Cue(pattern=item["p"].strip(), weight=weight,
                             strong=bool(item.get("strong", False)), age=age,
-                            pregnancy=bool(item.get("pregnancy", False))))
+                            pregnancy=bool(item.get("pregnancy", False)),
+                            group=bool(item.get("group", False)), only=only))
         out[lang] = tuple(cues)
     return out
 
@@ -238,7 +246,9 @@ def _load(path: Path) -> Taxonomy:
                     child_context=_cues(path, "child_context", data.get("child_context"),
                                         allow_age=True),
                     scoring=dict(data.get("scoring") or {}),
-                    kk_own_words=tuple(data.get("kk_own_words") or ()), path=str(path))
+                    kk_own_words=tuple(data.get("kk_own_words") or ()), path=str(path),
+                    neutral=_cues(path, "neutral", data.get("neutral")),
+                    adult_context=_cues(path, "adult_context", data.get("adult_context")))
 
 
 # --- age derivation -------------------------------------------------------------------------

@@ -30,12 +30,20 @@ def test_build_loads_the_saved_acts(built):
     db_path, report = built
     assert report.fatal is None
     conn = sqlite3.connect(db_path)
-    acts = dict(conn.execute("select id, status from acts").fetchall())
+    acts = dict(conn.execute("select id, status from acts where source_kind = 'adilet_page'").fetchall())
     assert acts == {"V1600014592": "in_force", "V1600014606": "repealed"}
-    # Every provision is attributed: canonical URL with its anchor, retrieval time, page hash.
+    # Beside the pages, the whole statutory texts of corpus/texts (tests/test_texts.py).
+    texts = dict(conn.execute("select id, status from acts where source_kind = 'statutory_text'").fetchall())
+    assert texts == {"V2200031180": "in_force", "V2400034817": "in_force",
+                     "K950001000_": "in_force", "223231": "in_force"}
+    # Every provision is attributed: canonical URL (with its anchor, for a page), retrieval
+    # time, page or file hash.
     bad = conn.execute(
-        "select count(*) from provisions where url not like 'https://adilet.zan.kz/rus/docs/%#z%' "
-        "or retrieved_at is null or length(content_sha256) != 64").fetchone()[0]
+        "select count(*) from provisions p join acts a on a.id = p.act_id where "
+        "(a.source_kind = 'adilet_page' and p.url not like 'https://adilet.zan.kz/rus/docs/%#z%') "
+        "or (a.source_kind = 'statutory_text' and p.url != a.url) "
+        "or p.url not like 'https://adilet.zan.kz/rus/docs/%' "
+        "or p.retrieved_at is null or length(p.content_sha256) != 64").fetchone()[0]
     assert bad == 0
     assert conn.execute("select count(*) from provisions").fetchone()[0] == report.provisions > 10
     # The page hash stored is the hash of the saved file.
@@ -129,7 +137,7 @@ def test_a_build_killed_part_way_leaves_the_previous_database_untouched(tmp_path
     assert _sha(db_path) == before
     conn = sqlite3.connect(db_path)
     assert conn.execute("pragma integrity_check").fetchone()[0] == "ok"
-    assert conn.execute("select count(*) from acts").fetchone()[0] == 2
+    assert conn.execute("select count(*) from acts").fetchone()[0] == 6   # 2 pages + 4 texts
     conn.close()
     # The next build clears the dead build's temporary file and succeeds.
     report = run_build(BuildOptions(db_path=db_path, corpus_dir=corpus_dir, force=True))
@@ -145,7 +153,7 @@ def test_build_command_prints_a_summary(tmp_path, corpus_dir):
     db_path = tmp_path / "kb.db"
     result = CliRunner().invoke(cli, ["build", "--corpus", str(corpus_dir), "--db", str(db_path)])
     assert result.exit_code == 0, result.output
-    assert "acts 2" in result.output
+    assert "acts 6" in result.output                # 2 from pages, 4 statutory texts
     assert "Z1300000094" in result.output          # the failure is named in the summary
     result = CliRunner().invoke(cli, ["build", "--corpus", str(corpus_dir), "--db", str(db_path)])
     assert "nothing changed" in result.output
