@@ -90,6 +90,8 @@ class ActLoader:
                 continue
             self.report.parsed_documents += 1
             self._log_page(page, ok=True)
+            if page.source == "corpus" and doc["act"].get("site_updated"):
+                page.retrieved_at = doc["act"]["site_updated"] + "T00:00:00+00:00"
             parsed[lang] = (page, doc)
         if not parsed:
             return

@@ -151,9 +151,9 @@ def corpus_pages(corpus_dir: Path) -> list[SourcePage]:
 
 
 def _corpus_page(path: Path, url: str, act_id: str, lang: str) -> SourcePage:
-    # A saved page's retrieval time is the file's modification time: the corpus keeps the
-    # original fetch date in its PROVENANCE notes, and the page's own «по состоянию на» date
-    # is stored separately as the act's as_of.
+    # Until the page is parsed, the best retrieval time known is the file's; the act loader
+    # replaces it with the page's own «Дата обновления» (the day Adilet served it, as the
+    # corpus PROVENANCE notes confirm), which survives copying the corpus around.
     mtime = datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).replace(microsecond=0)
     return SourcePage(path=path, sha256=_sha256_file(path), url=url, retrieved_at=mtime.isoformat(),
                       source="corpus", act_id=act_id, lang=lang)
@@ -219,7 +219,9 @@ def pipeline_versions() -> dict[str, str]:
 def manifest_hash(pages: list[SourcePage], ind_files, versions: dict) -> str:
     h = hashlib.sha256(json.dumps(versions, sort_keys=True).encode())
     for p in sorted(pages, key=lambda p: (p.act_id or "", p.lang or "", p.sha256)):
-        h.update(f"{p.kind} {p.act_id} {p.lang} {p.digest()} {p.url} {p.retrieved_at}\n".encode())
+        # Content decides, not timestamps: a page fetched again unchanged, or a corpus copied
+        # elsewhere, is no reason to rebuild.
+        h.update(f"{p.kind} {p.act_id} {p.lang} {p.digest()} {p.url}\n".encode())
     for name, sha in ind_files:
         h.update(f"indicator {name} {sha}\n".encode())
     return h.hexdigest()

@@ -9,18 +9,26 @@ Pipeline (every component is a `@Language.factory`):
     kk: spacy.blank("xx") → kb_kk_lemmatizer (kb.kazakh) → kb_dimension_cues → kb_ages → …
     en: spacy.blank("en") → kb_lower_lemmatizer → kb_dimension_cues → kb_ages → …
 
-* kb_lemmatizer sets token.lemma_ from kb.morph.lemma (pymorphy3), cached per word form and
-  written for the whole doc at once (Doc.from_array), so it costs a dict lookup per token.
-* kb_dimension_cues maps each token's lemma to its *cue key* — the lemma itself when a cue uses
-  it as a word, the longest cue stem it starts with («пособи*»), else the lemma — and stores the
-  key in token.norm_. One PhraseMatcher on NORM then finds every cue phrase of taxonomy.yml
-  (dimension cues, flag cues and child-context words) in one pass over the doc. A cue inside
-  a longer cue of another dimension is dropped («дополнительное образование» is LEI, not EDU).
+* kb_lemmatizer (CueKeyer) gives every token its lemma (pymorphy3) and its *cue key* — the
+  lemma itself when a cue uses it as a word, the longest cue stem it starts with («пособи*»),
+  else the lemma — and writes both (LEMMA, NORM) with one Doc.from_array. Both are cached per
+  word form; under nlp.pipe a whole batch is looked up in one numpy pass. Only forms that can
+  reach a cue are sent to pymorphy3 (LemmaGate); the others keep their normalised spelling as
+  lemma, which nothing reads.
+* kb_dimension_cues: one PhraseMatcher on NORM finds every cue phrase of taxonomy.yml
+  (dimension cues, flag cues, child-context words, neutral phrases, adult-context words) in one
+  pass — skipped when no token's key is a cue word. A cue inside a longer cue of another
+  dimension is dropped («дополнительное образование» is LEI, not EDU); so is a cue inside a
+  neutral phrase («образование юридического лица», «родительская компания»).
 * kb_ages finds age expressions (numerals in words or digits) and rejects periods («за
   восемнадцать лет», «сроком до пяти лет», «лишение свободы на срок до 3 лет», «лет со дня»)
-  and adult ages (> 23 years).
+  and adult ages (> 23 years). Forms that are ages by their shape («не достигших восемнадцати
+  лет», «-летнего возраста») are kept even after «работников», «срока».
 * kb_flags keeps the cross-cutting flags; kb_scorer turns cue hits into dimension scores,
-  applies the child-context gate and the traps and writes doc._.kb_tags.
+  applies the child-context gate (not opened by a strong cue alone next to adult-context words
+  such as «недееспособн*»), discounts a dimension named only by *whom* a provision covers
+  (group cues: orphans, pupils, large families) when another dimension in the same clause says
+  *what* it regulates, applies the traps and writes doc._.kb_tags.
 
 English (lang "en"): the knowledge base takes English tags from the aligned Russian provision.
 For `kb tag` on English text this module uses a deliberately small English cue set (a few
@@ -256,7 +264,22 @@ _RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
     (('совершеннолет',), "ge_adult", re.compile(r"(?<!не)(?<!не\s)\bсовершеннолетн\w*(?:\s+\w+){0,2}?\s+(?:дет|ребен)\w*"), False),
     (('совершеннолет',), "ge_adult", re.compile(rf"\b(?:{_REACH}|по\s+достижении)(?:{_GAP})?совершеннолети\w*"), True),
 ]
-_RU_ANCHOR = re.compile(rf"(?<![\w.])(?:{_W}|\d{{1,3}})(?:-?[а-я]{{1,3}})?(?:\s*\([^)]{{1,30}}\))?\s+(?:лет|год|месяц)|летн|совершеннол")
+# a number right before «лет/год/месяц»: looked for only in the 60 characters before each unit
+# word (one regex over the whole text tries the numeral alternation at every position)
+_RU_UNIT_WORD = re.compile(r"(?:лет|год|месяц)")
+_RU_NUM_BEFORE = re.compile(rf"(?<![\w.])(?:{_W}|\d{{1,3}})(?:-?[а-я]{{1,3}})?(?:\s*\([^)]{{1,30}}\))?\s+$")
+
+
+def _ru_anchored(low: str) -> bool:
+    if "летн" in low or "совершеннол" in low:
+        return True
+    for m in _RU_UNIT_WORD.finditer(low):
+        i = m.start()
+        if _RU_NUM_BEFORE.search(low, max(0, i - 60), i):
+            return True
+    return False
+
+
 # what makes a number of years a period, not an age
 _RU_PERIOD_BEFORE = re.compile(
     r"(?:\bсрок\w*|\bтечени\w*|\bпериод\w*|\bстаж\w*|\bсвобод\w*|\bработ\w*|\bарест\w*|"
@@ -273,7 +296,7 @@ def extract_ages_ru(text: str) -> list[AgeHit]:
     if "лет" not in text and "год" not in text and "месяц" not in text and "овершеннол" not in text:
         return []
     low = morph.normalise(text)
-    if not _RU_ANCHOR.search(low):
+    if not _ru_anchored(low):
         return []
     taken: list[tuple[int, int]] = []
     hits: list[AgeHit] = []
