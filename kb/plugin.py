@@ -379,12 +379,16 @@ def _nice_ticks(lo, hi, count=5):
     return ticks
 
 
-def svg_chart(series: list[dict], unit: str | None, width=760, height=380) -> Markup:
+def _short(label: str, limit: int) -> str:
+    return label if len(label) <= limit else label[:limit - 1] + "…"
+
+
+def svg_chart(series: list[dict], unit: str | None, width=900, height=380) -> Markup:
     """Inline SVG line chart: one polyline + points per series, axes, legend."""
     points = [(x, y) for s in series for x, y in s["points"]]
     if not points:
         return Markup("")
-    left, right, top, bottom = 64, 250, 20, 40
+    left, right, top, bottom = 64, 330, 20, 40
     xs = [p[0] for p in points]
     ys = [p[1] for p in points]
     x0, x1 = min(xs), max(xs)
@@ -433,7 +437,7 @@ def svg_chart(series: list[dict], unit: str | None, width=760, height=380) -> Ma
         ly = top + 14 + i * 18
         out.append(f'<rect x="{left + plot_w + 14}" y="{ly - 9}" width="12" height="12" '
                    f'fill="{colour}"/><text x="{left + plot_w + 32}" y="{ly + 1}" '
-                   f'font-size="12">{escape(s["label"][:34])}</text>')
+                   f'font-size="12">{escape(_short(s["label"], 48))}<title>{escape(s["label"])}</title></text>')
     out.append("</svg>")
     return Markup("".join(out))
 

@@ -185,8 +185,15 @@ async def test_acts_by_status(ds):
 
 
 async def test_coverage_one_row_per_dimension_and_band(ds):
-    result = await rows(ds, "coverage_gaps")
+    result = await rows(ds, "coverage_gaps", dimension="", only_gaps="")
     assert len(result) == 12 * 9
+    pro = await rows(ds, "coverage_gaps", dimension="pro", only_gaps="")
+    assert [r["age_group_code"] for r in pro] == [r["age_group_code"] for r in result
+                                                  if r["dimension_code"] == "PRO"]
+    assert len(pro) == 9
+    gaps = await rows(ds, "coverage_gaps", dimension="", only_gaps="1")
+    expected = [r for r in result if r["gap"] == 1 or r["data_gap"] == 1]
+    assert gaps == expected and 0 < len(gaps) < len(result)
 
 
 async def test_indicators_for_dimension_latest_value(ds):
