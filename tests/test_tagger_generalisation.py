@@ -273,3 +273,30 @@ def test_right_of_the_child_to_something_is_that_something(tagger):
 def test_kazakh_hyphenated_compound_keeps_its_suffixes_apart():
     from kb.kazakh import default_stemmer
     assert default_stemmer().stem("зорлық-зомбылыққа") == "зорлық-зомбылық"
+
+
+def test_lemma_gate_never_changes_a_cue_key(corpus_dir):
+    """LemmaGate skips pymorphy3 for forms that cannot reach a cue: check that the cue key of
+    every word of the shared corpus texts and of every form of every cue lemma is the same with
+    and without the gate (suppletive forms such as «дети» → «ребенок» included)."""
+    from kb import morph
+    from kb.nlp import get_nlp
+
+    keyer = get_nlp("ru").get_pipe("kb_lemmatizer")
+    index, gate = keyer.index, keyer.gate
+    cue_keys = {k for seq in index.sequences for k in seq}
+    words = set()
+    for path in (corpus_dir / "texts").iterdir():
+        if path.suffix in (".txt", ".json"):
+            words.update(morph.normalise(w) for w in morph.words(path.read_text("utf-8")))
+    for lemma in index.exact:
+        for p in morph._analyzer().parse(lemma):
+            words.update(morph.normalise(f.word) for f in p.lexeme)
+    assert {"дети", "детей", "людьми"} <= words
+    differ = []
+    for w in words:
+        full = index.key(morph.lemma(w), w)
+        gated = index.key(morph.lemma(w) if gate(w) else w, w)
+        if full != gated and (full in cue_keys or gated in cue_keys):
+            differ.append((w, full, gated))
+    assert differ == []
