@@ -36,6 +36,7 @@ class BuildOptions:
     force: bool = False
     progress: bool = False
     transport: object = None          # httpx transport for offline tests of --live
+    sleep: object = None              # the crawler's sleep function (tests skip real waiting)
     texts_config: Path | None = None  # which corpus texts to load (default kb/data/corpus_texts.yml)
     seed_path: Path | None = None
     act_ids: tuple[str, ...] | None = None   # limit a live build to these acts
@@ -63,7 +64,10 @@ class BuildReport:
 
     def summary(self) -> str:
         if self.fatal:
-            return f"build FAILED: {self.fatal}\nthe previous database (if any) is untouched: {self.db_path}"
+            lines = [f"build FAILED: {self.fatal}",
+                     f"the previous database (if any) is untouched: {self.db_path}"]
+            lines += [f"    [{stage}] {item}: {reason}" for stage, item, reason in self.failures]
+            return "\n".join(lines)
         if self.unchanged:
             return (f"nothing changed since the last build ({self.seconds:.2f}s): {self.db_path} "
                     "left as it was (use --force to rebuild)")
@@ -273,6 +277,14 @@ def run_build(options: BuildOptions) -> BuildReport:
                 superseded.append(text.label)
             else:
                 pages.append(text)
+    if not pages and db_path.exists():
+        # Nothing to build acts from (e.g. a first crawl with no network): an empty knowledge
+        # base must not replace a good one.
+        report.fatal = ("no act pages or texts among the inputs"
+                        + (f" ({len(report.failures)} fetch failure(s) above)" if report.failures else "")
+                        + "; nothing was built")
+        report.seconds = time.perf_counter() - started
+        return report
     ind_files = indicator_files(options.corpus_dir)
     versions = pipeline_versions()
     manifest = manifest_hash(pages, ind_files, versions)
@@ -373,7 +385,7 @@ def _load_indicators(db, options: BuildOptions, report: BuildReport) -> None:
     if options.live:
         from scrapers.http import PoliteClient
 
-        client = PoliteClient(delay=options.delay, transport=options.transport)
+        client = PoliteClient(delay=options.delay, transport=options.transport, sleep=options.sleep)
     result = load_indicators(db, options.corpus_dir, live=options.live, client=client)
     for failure in getattr(result, "failures", []):
         report.fail("import", *failure)
@@ -395,7 +407,8 @@ def _crawl(options: BuildOptions, report: BuildReport) -> None:
     raw_dir = Path(options.raw_dir or "data/raw")
     options.raw_dir = raw_dir
     act_ids = list(options.act_ids or [s.id for s in load_seed_acts(options.seed_path)])
-    with AdiletFetcher(raw_dir=raw_dir, delay=options.delay, transport=options.transport) as fetcher:
+    with AdiletFetcher(raw_dir=raw_dir, delay=options.delay, transport=options.transport,
+                       sleep=options.sleep) as fetcher:
         if options.discover and not options.act_ids:
             from scrapers.adilet.discover import discover
             from scrapers.adilet.seeds import load_discovery_config

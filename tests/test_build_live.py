@@ -65,3 +65,26 @@ def test_live_build_crawls_stores_raw_and_reports_failures(tmp_path, corpus_dir)
     assert report.fatal is None
     assert requests == []
     assert sqlite3.connect(db2).execute("select count(*) from acts").fetchone()[0] == 2
+
+
+def test_a_crawl_that_gets_nothing_keeps_the_previous_database(tmp_path, corpus_dir):
+    db_path = tmp_path / "kb.db"
+    run_build(BuildOptions(db_path=db_path, corpus_dir=corpus_dir))
+    before = db_path.read_bytes()
+    seeds = tmp_path / "seeds.yml"
+    seeds.write_text("acts:\n  - id: V1600014592\n    title_ru: a\n    form: ministerial_order\n",
+                     encoding="utf-8")
+
+    waits = []
+
+    def offline(request):
+        raise httpx.ConnectError("Name or service not known", request=request)
+
+    report = run_build(BuildOptions(db_path=db_path, live=True, raw_dir=tmp_path / "raw", delay=0,
+                                    discover=False, seed_path=seeds, sleep=waits.append,
+                                    transport=httpx.MockTransport(offline)))
+    assert waits and max(waits) >= 2          # it backed off before giving up
+    assert report.fatal and "nothing was built" in report.fatal
+    assert any(stage == "fetch" for stage, _, _ in report.failures)
+    assert "V1600014592" in report.summary()
+    assert db_path.read_bytes() == before
