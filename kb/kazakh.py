@@ -98,6 +98,8 @@ def default_stemmer() -> KazakhStemmer:
     groups = [d.cues.get("kk", ()) for d in tax.dimensions]
     groups += [f.cues.get("kk", ()) for f in tax.flags]
     groups.append(tax.child_context.get("kk", ()))
+    # neutral phrases too, so that they match inflected forms («ауыл шаруашылығы министрлігі»)
+    groups.append(tax.neutral.get("kk", ()))
     for cues in groups:
         for cue in cues:
             words.update(w.rstrip("*") for w in cue.pattern.split())

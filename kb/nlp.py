@@ -411,11 +411,31 @@ _TITLE_START = re.compile(r"^\s*(?:о|об|on|about)\s", re.I)
 _TITLE_END = re.compile(r"туралы\s*$", re.I)
 
 
+# quoted names of budget programmes and subprogrammes («по бюджетной программе "…"», «по
+# подпрограммам "…", "…" и "…"»; kk: «"…", "…" бюджеттік бағдарламалары бойынша»): budget
+# classification identifiers, not what the provision regulates
+_PROGRAMME_BEFORE = re.compile(r"(?:бюджетн\w*\s+программ\w*|подпрограмм\w*)\s*$", re.I)
+_PROGRAMME_AFTER = re.compile(r"^\s*(?:бюджеттік|кіші)\s+бағдарлама", re.I)
+_LIST_GLUE = re.compile(r"^\s*(?:,|и|және)?\s*$", re.I)
+
+
 def title_spans(text: str) -> list[tuple[int, int]]:
     out = []
-    for m in _QUOTED.finditer(text):
+    quotes = list(_QUOTED.finditer(text))
+    programme = [False] * len(quotes)
+    for i, m in enumerate(quotes):          # marker before the first name of a list
+        before = text[max(0, m.start() - 60):m.start()]
+        glued = i > 0 and _LIST_GLUE.match(text[quotes[i - 1].end():m.start()])
+        programme[i] = bool(_PROGRAMME_BEFORE.search(before)) or bool(glued and programme[i - 1])
+    follows = False
+    for i in range(len(quotes) - 1, -1, -1):    # kk: marker after the last name of a list
+        m = quotes[i]
+        glued = i + 1 < len(quotes) and _LIST_GLUE.match(text[m.end():quotes[i + 1].start()])
+        follows = bool(_PROGRAMME_AFTER.match(text[m.end():m.end() + 40])) or bool(glued and follows)
+        programme[i] |= follows
+    for i, m in enumerate(quotes):
         inner = next(g for g in m.groups() if g is not None)
-        if _TITLE_START.match(inner) or _TITLE_END.search(inner):
+        if programme[i] or _TITLE_START.match(inner) or _TITLE_END.search(inner):
             out.append(m.span())
     return out
 
@@ -677,12 +697,15 @@ class DimensionCues:
         if neutral:
             hits = [(en, s, e) for en, s, e in hits if en.kind != "neutral" and not any(
                 ns <= s and e <= ne and (only is None or only == en.kind) for only, ns, ne in neutral)]
-        # a dimension cue strictly inside a longer dimension cue is not evidence
-        dims = [(s, e) for en, s, e in hits if en.kind == "dim"]
-        if len(dims) > 1:
-            hits = [(en, s, e) for en, s, e in hits
-                    if en.kind != "dim" or not any(os <= s and e <= oe and (oe - os) > (e - s)
-                                                   for os, oe in dims)]
+        # a dimension cue strictly inside a longer dimension cue is not evidence; nor is a child
+        # word strictly inside a longer child phrase («дети дошкольного возраста»: 0–71 months,
+        # not the 0–215 of «дети»)
+        for kind in ("dim", "child"):
+            spans = [(s, e) for en, s, e in hits if en.kind == kind]
+            if len(spans) > 1:
+                hits = [(en, s, e) for en, s, e in hits
+                        if en.kind != kind or not any(os <= s and e <= oe and (oe - os) > (e - s)
+                                                      for os, oe in spans)]
         return hits
 
 
