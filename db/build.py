@@ -328,6 +328,11 @@ def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage
     loader = ActLoader(db, previous_db=previous_db, report=report, progress=options.progress,
                        seed_path=options.seed_path)
     loader.load(pages)
+    # The act's columns on every provision, for facets; set once all act metadata
+    # (page, /info) is final.
+    db.conn.execute("""
+        update provisions set (act_form, act_status, act_year, act_issuing_body) =
+            (select form, status, year, issuing_body from acts where acts.id = provisions.act_id)""")
     _import_fetch_log(db, options.raw_dir)
 
     if options.corpus_dir or options.live:

@@ -4,7 +4,7 @@ Plain SQL so that foreign keys, checks and indexes are visible in one place; the
 (`db/build.py`) executes it on an empty file and fills the tables with sqlite-utils.
 """
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 TABLES = """
 CREATE TABLE build_info (
@@ -116,6 +116,10 @@ CREATE TABLE provisions (
     retrieved_at TEXT NOT NULL,
     content_sha256 TEXT NOT NULL,        -- sha256 of the raw page (or text file) the text came from
     text_sha256 TEXT,                    -- sha256 of the provision text itself
+    act_form TEXT,                       -- copies of the act's columns, so that the
+    act_status TEXT,                     -- provisions table can be faceted and filtered
+    act_year INTEGER,                    -- by them (Datasette facets one table)
+    act_issuing_body TEXT,
     primary_dimension TEXT REFERENCES dimensions(code),
     dimension_codes TEXT,                -- JSON array, for facets
     age_min_months INTEGER,
@@ -258,6 +262,7 @@ CREATE INDEX idx_act_versions_act ON act_versions(act_id, date);
 CREATE INDEX idx_provisions_act ON provisions(act_id, position);
 CREATE INDEX idx_provisions_parent ON provisions(parent_id);
 CREATE INDEX idx_provisions_kind ON provisions(kind);
+CREATE INDEX idx_provisions_act_status ON provisions(act_status);
 CREATE INDEX idx_provisions_primary_dimension ON provisions(primary_dimension);
 CREATE INDEX idx_provisions_age ON provisions(age_min_months, age_max_months);
 CREATE INDEX idx_provision_texts_provision ON provision_texts(provision_id);

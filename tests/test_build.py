@@ -157,3 +157,16 @@ def test_build_command_prints_a_summary(tmp_path, corpus_dir):
     assert "Z1300000094" in result.output          # the failure is named in the summary
     result = CliRunner().invoke(cli, ["build", "--corpus", str(corpus_dir), "--db", str(db_path)])
     assert "nothing changed" in result.output
+
+
+def test_provisions_carry_their_acts_columns_for_facets(built):
+    db_path, _ = built
+    conn = sqlite3.connect(db_path)
+    mismatched = conn.execute(
+        "select count(*) from provisions p join acts a on a.id = p.act_id where "
+        "p.act_status is not a.status or p.act_form is not a.form or p.act_year is not a.year "
+        "or p.act_issuing_body is not a.issuing_body").fetchone()[0]
+    assert mismatched == 0
+    statuses = dict(conn.execute("select act_status, count(*) from provisions group by 1"))
+    assert statuses["repealed"] == conn.execute(
+        "select count(*) from provisions where act_id = 'V1600014606'").fetchone()[0]
