@@ -25,6 +25,7 @@ class ActLoader:
         self.progress = progress
         self.child_related_ids = _child_related_ids(seed_path)
         self._attached = False
+        self._columns: dict[str, list[str]] = {}
 
     # -- entry point ---------------------------------------------------------------------------
 
@@ -44,6 +45,13 @@ class ActLoader:
                 continue
             self._load_act(act_id, lang_pages)
 
+    def detach(self) -> None:
+        """Let go of the previous database (once every act is loaded)."""
+        if self._attached:
+            self.db.conn.commit()
+            self.db.conn.execute("DETACH DATABASE prev")
+            self._attached = False
+
     # -- reuse of an unchanged act from the previous database ---------------------------------
 
     def _reuse(self, act_id, lang_pages) -> bool:
@@ -57,10 +65,22 @@ class ActLoader:
         if not rows or dict(rows) != {lang: p.digest() for lang, p in lang_pages.items()}:
             return False
         for table, condition in _TABLES_BY_ACT:
+            # Tables keyed by an integer id (amendments, act_versions) get new ids: the ids of
+            # the previous build may already be taken by acts parsed in this one.
+            cols = ", ".join(self._copied_columns(table))
             self.db.conn.execute(
-                f"insert into main.{table} select * from prev.{table} where "
-                + condition.replace("provisions", "prev.provisions"), {"act_id": act_id})
+                f"insert into main.{table} ({cols}) select {cols} from prev.{table} where {condition}",
+                {"act_id": act_id})
         return True
+
+    def _copied_columns(self, table) -> list[str]:
+        if table not in self._columns:
+            info = self.db.conn.execute(f"pragma main.table_info({table})").fetchall()
+            # (cid, name, type, notnull, default, pk): an INTEGER PRIMARY KEY alone is the rowid.
+            rowid = [r[1] for r in info if r[5] and r[2].upper() == "INTEGER"]
+            skip = set(rowid) if sum(1 for r in info if r[5]) == 1 else set()
+            self._columns[table] = [r[1] for r in info if r[1] not in skip]
+        return self._columns[table]
 
     # -- parsing ---------------------------------------------------------------------------------
 
@@ -199,7 +219,7 @@ class ActLoader:
             extra = page.extras["info"]
             try:
                 info = parse_info(extra.read(), url=extra.url)
-            except (ParseError, ValueError) as exc:
+            except (ParseError, ValueError, OSError) as exc:  # OSError: a lost raw object
                 self.report.fail("parse", extra.url, f"{type(exc).__name__}: {exc}")
             else:
                 current = self.db["acts"].get(act_id)
@@ -213,7 +233,7 @@ class ActLoader:
             extra = page.extras["history"]
             try:
                 history = parse_history(extra.read(), url=extra.url)
-            except (ParseError, ValueError) as exc:
+            except (ParseError, ValueError, OSError) as exc:  # OSError: a lost raw object
                 self.report.fail("parse", extra.url, f"{type(exc).__name__}: {exc}")
             else:
                 self.db["act_versions"].insert_all([{
@@ -280,8 +300,8 @@ _TABLES_BY_ACT = (
     ("provisions", "act_id = :act_id"),
     ("provision_texts", "act_id = :act_id"),
     ("amendments", "act_id = :act_id"),
-    ("provision_dimensions", "provision_id IN (SELECT id FROM provisions WHERE act_id = :act_id)"),
-    ("provision_age_groups", "provision_id IN (SELECT id FROM provisions WHERE act_id = :act_id)"),
+    ("provision_dimensions", "provision_id IN (SELECT id FROM prev.provisions WHERE act_id = :act_id)"),
+    ("provision_age_groups", "provision_id IN (SELECT id FROM prev.provisions WHERE act_id = :act_id)"),
 )
 
 

@@ -17,6 +17,7 @@ import json
 import os
 import sqlite3
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -148,8 +149,11 @@ def corpus_pages(corpus_dir: Path) -> list[SourcePage]:
             act_id = path.name.split(".")[0]
             url = f"{OLD_HOST}/{lang}/docs/{act_id}" if is_act_id(act_id) else path.as_uri()
             pages.append(_corpus_page(path, url, act_id, lang))
+    old_host = {p.act_id for p in pages if p.lang == "rus"}
     for path in sorted((adilet / "new-site").glob("*.html")):
         act_id = path.name.split(".")[0]
+        if act_id in old_host:
+            continue        # the old host's page has the text; the new site's shell has none
         pages.append(_corpus_page(path, f"https://adilet.zan.kz/rus/docs/{act_id}", act_id, "rus"))
     return pages
 
@@ -206,7 +210,12 @@ def indicator_files(corpus_dir: Path | None) -> list[tuple[str, str]]:
     return [(str(p.relative_to(root)), _sha256_file(p)) for p in sorted(root.rglob("*")) if p.is_file()]
 
 
-def pipeline_versions() -> dict[str, str]:
+def pipeline_versions(options: BuildOptions | None = None) -> dict[str, str]:
+    """Everything besides the inputs that changes the output; any change disables reuse.
+
+    The data files (taxonomy, indicator catalogue, areas, seed list, texts config) are hashed
+    by their path under kb/data; a seed list or texts config given from elsewhere is hashed too.
+    """
     from kb import paths
     from kb.tagger import TAGGER_VERSION
     from scrapers.adilet.parse import PARSER_VERSION
@@ -214,10 +223,16 @@ def pipeline_versions() -> dict[str, str]:
 
     data_hash = hashlib.sha256()
     for path in sorted(paths.DATA_DIR.rglob("*")):
-        if path.is_file() and "gold" not in path.parts:
-            data_hash.update(path.name.encode() + b"\0" + path.read_bytes())
-    return {"schema": str(schema.SCHEMA_VERSION), "parser": PARSER_VERSION,
-            "texts": TEXTS_VERSION, "tagger": TAGGER_VERSION, "data": data_hash.hexdigest()[:16]}
+        if path.is_file() and "gold" not in path.parts and "__pycache__" not in path.parts:
+            rel = path.relative_to(paths.DATA_DIR).as_posix()
+            data_hash.update(rel.encode() + b"\0" + path.read_bytes())
+    versions = {"schema": str(schema.SCHEMA_VERSION), "parser": PARSER_VERSION,
+                "texts": TEXTS_VERSION, "tagger": TAGGER_VERSION, "data": data_hash.hexdigest()[:16]}
+    for name in ("seed_path", "texts_config"):
+        path = getattr(options, name, None)
+        if path is not None:
+            versions[name] = _sha256_file(Path(path))[:16]
+    return versions
 
 
 def manifest_hash(pages: list[SourcePage], ind_files, versions: dict) -> str:
@@ -247,69 +262,102 @@ def previous_build_info(db_path: Path) -> dict:
 # --- the build ------------------------------------------------------------------------------
 
 
+class StageError(Exception):
+    """A build stage failed; the message names the stage and the cause."""
+
+    def __init__(self, stage: str, exc: BaseException):
+        super().__init__(f"{stage} stage: {type(exc).__name__}: {exc}")
+        self.stage = stage
+
+
+@contextmanager
+def _stage(name: str):
+    try:
+        yield
+    except StageError:
+        raise
+    except Exception as exc:
+        raise StageError(name, exc) from exc
+
+
 def run_build(options: BuildOptions) -> BuildReport:
+    """Build, or report why not; any failure leaves the previous database as it was.
+
+    Failures of one item (a page, a file) are in `report.failures` and the build goes on; a
+    failure of a whole stage (bad configuration, a database error) stops the build and is
+    `report.fatal`, naming the stage. Only KeyboardInterrupt and SystemExit propagate.
+    """
     started = time.perf_counter()
     db_path = Path(options.db_path)
     report = BuildReport(db_path=db_path)
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_temp_files(db_path)
-
-    if options.live:
-        _crawl(options, report)
-
-    pages: list[SourcePage] = []
-    if options.corpus_dir:
-        if not Path(options.corpus_dir).exists():
-            report.fatal = f"corpus folder not found: {options.corpus_dir}"
-            return report
-        pages += corpus_pages(Path(options.corpus_dir))
-    if options.raw_dir:
-        pages += raw_store_pages(Path(options.raw_dir))
-    superseded: list[str] = []
-    if options.corpus_dir:
-        from db.texts import text_sources
-
-        # A statutory text is loaded only when no Adilet page of its act is among the inputs:
-        # the page wins (anchors, /info, other languages).
-        with_pages = {p.act_id for p in pages}
-        for text in text_sources(Path(options.corpus_dir), report, options.texts_config):
-            if text.act_id in with_pages:
-                superseded.append(text.label)
-            else:
-                pages.append(text)
-    if not pages and db_path.exists():
-        # Nothing to build acts from (e.g. a first crawl with no network): an empty knowledge
-        # base must not replace a good one.
-        report.fatal = ("no act pages or texts among the inputs"
-                        + (f" ({len(report.failures)} fetch failure(s) above)" if report.failures else "")
-                        + "; nothing was built")
-        report.seconds = time.perf_counter() - started
-        return report
-    ind_files = indicator_files(options.corpus_dir)
-    versions = pipeline_versions()
-    manifest = manifest_hash(pages, ind_files, versions)
-
-    previous = previous_build_info(db_path)
-    if not options.force and previous.get("manifest") == manifest:
-        report.unchanged = True
-        report.seconds = time.perf_counter() - started
-        return report
-
     tmp_path = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
     try:
-        _build_into(tmp_path, db_path if previous.get("versions") == json.dumps(versions, sort_keys=True) else None,
-                    pages, options, report, versions, manifest, superseded)
+        _run_build(options, db_path, tmp_path, report)
+    except BaseException as exc:
+        tmp_path.unlink(missing_ok=True)
+        if not isinstance(exc, Exception):
+            raise
+        report.fatal = str(exc) if isinstance(exc, StageError) else f"{type(exc).__name__}: {exc}"
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _run_build(options: BuildOptions, db_path: Path, tmp_path: Path, report: BuildReport) -> None:
+    with _stage("setup"):
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temp_files(db_path)
+
+    if options.live:
+        with _stage("crawl"):
+            _crawl(options, report)
+
+    with _stage("inputs"):
+        pages: list[SourcePage] = []
+        if options.corpus_dir:
+            if not Path(options.corpus_dir).exists():
+                report.fatal = f"corpus folder not found: {options.corpus_dir}"
+                return
+            pages += corpus_pages(Path(options.corpus_dir))
+        if options.raw_dir:
+            pages += raw_store_pages(Path(options.raw_dir))
+        superseded: list[str] = []
+        if options.corpus_dir:
+            from db.texts import text_sources
+
+            # A statutory text is loaded only when no Adilet page of its act is among the
+            # inputs: the page wins (anchors, /info, other languages).
+            with_pages = {p.act_id for p in pages}
+            for text in text_sources(Path(options.corpus_dir), report, options.texts_config):
+                if text.act_id in with_pages:
+                    superseded.append(text.label)
+                else:
+                    pages.append(text)
+        if not pages and db_path.exists():
+            # Nothing to build acts from (e.g. a first crawl with no network): an empty
+            # knowledge base must not replace a good one.
+            report.fatal = ("no act pages or texts among the inputs"
+                            + (f" ({len(report.failures)} fetch failure(s) above)" if report.failures else "")
+                            + "; nothing was built")
+            return
+        ind_files = indicator_files(options.corpus_dir)
+        versions = pipeline_versions(options)
+        manifest = manifest_hash(pages, ind_files, versions)
+        previous = previous_build_info(db_path)
+
+    # A live build fetches the indicator series during the build: their content is unknown
+    # here, so it never counts as "nothing changed".
+    if not options.force and not options.live and previous.get("manifest") == manifest:
+        report.unchanged = True
+        return
+
+    # --force is for when the previous build is in doubt: nothing is copied from it then.
+    reusable = not options.force and previous.get("versions") == json.dumps(versions, sort_keys=True)
+    _build_into(tmp_path, db_path if reusable else None, pages, options, report, versions,
+                manifest, superseded)
+    with _stage("replace"):
         _fsync(tmp_path)
         os.replace(tmp_path, db_path)
         _fsync_dir(db_path.parent)
-    except BaseException as exc:
-        tmp_path.unlink(missing_ok=True)
-        if isinstance(exc, (KeyboardInterrupt, SystemExit)):
-            raise
-        report.fatal = f"{type(exc).__name__}: {exc}"
-        raise
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage],
@@ -319,45 +367,55 @@ def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage
 
     tmp_path.unlink(missing_ok=True)
     db = sqlite_utils.Database(tmp_path)
-    db.conn.execute("PRAGMA journal_mode = OFF")      # the temp file is thrown away on failure
-    db.conn.execute("PRAGMA synchronous = OFF")
-    db.conn.execute("PRAGMA foreign_keys = ON")
-    db.conn.executescript(schema.TABLES)
-
-    _load_taxonomy(db)
-    loader = ActLoader(db, previous_db=previous_db, report=report, progress=options.progress,
-                       seed_path=options.seed_path)
-    loader.load(pages)
-    # The act's columns on every provision, for facets; set once all act metadata
-    # (page, /info) is final.
-    db.conn.execute("""
-        update provisions set (act_form, act_status, act_year, act_issuing_body) =
-            (select form, status, year, issuing_body from acts where acts.id = provisions.act_id)""")
-    _import_fetch_log(db, options.raw_dir)
-
-    if options.corpus_dir or options.live:
-        _load_indicators(db, options, report)
-
-    db.conn.executescript(schema.INDEXES)
-    _create_views_and_search(db, report)
-
-    for stage, item, reason in report.failures:
-        db["build_failures"].insert({"stage": stage, "item": item, "reason": reason})
-    info = {"manifest": manifest, "versions": json.dumps(versions, sort_keys=True),
-            "built_at": _now(), "corpus_dir": str(options.corpus_dir or ""),
-            "live": str(bool(options.live)),
-            "texts_superseded_by_pages": json.dumps(sorted(superseded))}
-    db["build_info"].insert_all([{"key": k, "value": v} for k, v in info.items()])
-    report.acts = db["acts"].count
-    report.provisions = db["provisions"].count
-    report.provision_texts = db["provision_texts"].count
-    report.amendments = db["amendments"].count
-    report.tagged = db.execute("select count(*) from provisions where primary_dimension is not null").fetchone()[0]
-    report.indicators = db["indicators"].count
-    report.observations = db["observations"].count
-    db.conn.commit()
-    db.conn.execute("VACUUM")
-    db.close()
+    try:
+        with _stage("schema"):
+            db.conn.execute("PRAGMA journal_mode = OFF")      # the temp file is thrown away on failure
+            db.conn.execute("PRAGMA synchronous = OFF")
+            db.conn.execute("PRAGMA foreign_keys = ON")
+            db.conn.executescript(schema.TABLES)
+            _load_taxonomy(db)
+        with _stage("acts"):
+            loader = ActLoader(db, previous_db=previous_db, report=report,
+                               progress=options.progress, seed_path=options.seed_path)
+            loader.load(pages)
+            loader.detach()
+            # The act's columns on every provision (copied ones too), for facets; set once
+            # all act metadata (page, /info) is final.
+            db.conn.execute("""
+                update provisions set (act_form, act_status, act_year, act_issuing_body) =
+                    (select form, status, year, issuing_body from acts where acts.id = provisions.act_id)""")
+            db.conn.commit()
+        with _stage("fetch log"):
+            _import_fetch_log(db, options.raw_dir)
+        if options.corpus_dir or options.live:
+            with _stage("indicators"):
+                _load_indicators(db, options, report)
+        with _stage("indexes"):
+            db.conn.executescript(schema.INDEXES)
+        with _stage("views"):
+            _create_views(db)
+        with _stage("search index"):
+            _create_search_index(db)
+        with _stage("finish"):
+            for stage, item, reason in report.failures:
+                db["build_failures"].insert({"stage": stage, "item": item, "reason": reason})
+            info = {"manifest": manifest, "versions": json.dumps(versions, sort_keys=True),
+                    "built_at": _now(), "corpus_dir": str(options.corpus_dir or ""),
+                    "live": str(bool(options.live)),
+                    "texts_superseded_by_pages": json.dumps(sorted(superseded))}
+            db["build_info"].insert_all([{"key": k, "value": v} for k, v in info.items()])
+            report.acts = db["acts"].count
+            report.provisions = db["provisions"].count
+            report.provision_texts = db["provision_texts"].count
+            report.amendments = db["amendments"].count
+            report.tagged = db.execute(
+                "select count(*) from provisions where primary_dimension is not null").fetchone()[0]
+            report.indicators = db["indicators"].count
+            report.observations = db["observations"].count
+            db.conn.commit()
+            db.conn.execute("VACUUM")
+    finally:
+        db.close()
 
 
 def _import_fetch_log(db, raw_dir) -> None:
@@ -396,11 +454,15 @@ def _load_indicators(db, options: BuildOptions, report: BuildReport) -> None:
         report.fail("import", *failure)
 
 
-def _create_views_and_search(db, report: BuildReport) -> None:
-    from db.fts import create_search_index
+def _create_views(db) -> None:
     from db.views import create_views
 
     create_views(db)
+
+
+def _create_search_index(db) -> None:
+    from db.fts import create_search_index
+
     create_search_index(db)
 
 

@@ -130,7 +130,7 @@ def eval_(gold, corpus_dir, as_json, errors):
               help="Seconds between live requests to one host.")
 @click.option("--discover/--no-discover", default=True, show_default=True,
               help="With --live: also search Adilet for child-related acts not on the seed list.")
-@click.option("--force", is_flag=True, help="Rebuild even when no input changed.")
+@click.option("--force", is_flag=True, help="Rebuild everything: parse and tag every input again, even when nothing changed.")
 def build(corpus_dir, live, db_path, raw_dir, delay, discover, force):
     """Build the knowledge base database (atomically replaces --db)."""
     from db.build import BuildOptions, run_build

@@ -250,6 +250,7 @@ _RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
     (('достижени',), "lt_care", _build(rf"(?<=\bуходу\s)за\s+(?:ребенком|детьми)(?:\s+[^\s.;:]+){{0,4}}?\s+по\s+достижении\s+(?:им|ими|ею)?\s*(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     (('достижени',), "lt_care", _build(rf"(?<=\bуходом\s)за\s+(?:ребенком|детьми)(?:\s+[^\s.;:]+){{0,4}}?\s+по\s+достижении\s+(?:им|ими|ею)?\s*(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     (('совершеннолет',), "lt_adult", re.compile(r"\bдо\s+(?:его\s+|их\s+)?(?:достижения\s+(?:\w+\s+)?)?совершеннолети\w*"), True),
+    (('возраст',), "range", _build(r"(?<=\bв\sвозрасте\s)(?:от|с|со)\s+NUM(a)\s+(?:UNIT(v)\s+)?до\s+NUM(b)\s+UNIT(u)", "a", "b", "u", "v"), True),
     (('до ',), "range", _build(r"\b(?:от|с|со)\s+NUM(a)\s+(?:UNIT(v)\s+)?до\s+NUM(b)\s+UNIT(u)", "a", "b", "u", "v"), False),
     (('летн',), "ge", _build(r"\b(?:с|со)\s+(?:возраста\s+)?CNUM(c)", "c"), True),
     (('возраст',), "ge", _build(r"\b(?:с|со)\s+возраста\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
@@ -264,6 +265,9 @@ _RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
     (('совершеннолет',), "ge_adult", re.compile(r"(?<!не)(?<!не\s)\bсовершеннолетн\w*(?:\s+\w+){0,2}?\s+(?:дет|ребен)\w*"), False),
     (('совершеннолет',), "ge_adult", re.compile(rf"\b(?:{_REACH}|по\s+достижении)(?:{_GAP})?совершеннолети\w*"), True),
 ]
+_ORDINAL_YEAR = {"перв": 1, "втор": 2, "трет": 3}
+# «дети первого (второго, третьего) года жизни»: the year of life N is N-1 .. N years of age
+_RU_YEAR_OF_LIFE = re.compile(r"\b(перв|втор|трет)\w*\s+(?:и\s+(?:перв|втор|трет)\w*\s+)?(?:года|годов)\s+жизни\b")
 # a number right before «лет/год/месяц»: looked for only in the 60 characters before each unit
 # word (one regex over the whole text tries the numeral alternation at every position)
 _RU_UNIT_WORD = re.compile(r"(?:лет|год|месяц)")
@@ -271,7 +275,7 @@ _RU_NUM_BEFORE = re.compile(rf"(?<![\w.])(?:{_W}|\d{{1,3}})(?:-?[а-я]{{1,3}})?
 
 
 def _ru_anchored(low: str) -> bool:
-    if "летн" in low or "совершеннол" in low:
+    if "летн" in low or "совершеннол" in low or "года жизни" in low:
         return True
     for m in _RU_UNIT_WORD.finditer(low):
         i = m.start()
@@ -299,13 +303,14 @@ def extract_ages_ru(text: str) -> list[AgeHit]:
     if not _ru_anchored(low):
         return []
     taken: list[tuple[int, int]] = []
+    periods: list[tuple[int, int]] = []     # spans read as periods: nothing inside is an age
     hits: list[AgeHit] = []
     for needles, kind, rx, strong in _RU_RULES:
         if not any(n in low for n in needles):
             continue
         for m in rx.finditer(low):
             s, e = m.span()
-            if any(s < te and ts < e for ts, te in taken):
+            if any(s < te and ts < e for ts, te in taken) or any(ps <= s and e <= pe for ps, pe in periods):
                 continue
             gd = m.groupdict()
             if kind in ("lt_adult", "ge_adult"):
@@ -344,11 +349,23 @@ def extract_ages_ru(text: str) -> list[AgeHit]:
                 before = low[max(0, s - 40):s]
                 if (not strong and _RU_PERIOD_BEFORE.search(before)) \
                         or _RU_PERIOD_AFTER.search(low[e:e + 30]):
+                    # «на срок от пятнадцати до двадцати лет»: «до двадцати лет» inside is no age
+                    periods.append((s, e))
                     continue
                 if kind != "lt_care" and _RU_PERIOD_GAP.search(low[s:e]):
+                    periods.append((s, e))
                     continue
             taken.append((s, e))
             hits.append(AgeHit(lo, hi, text[s:e], s, e, strong))
+    if "жизни" in low:
+        for m in _RU_YEAR_OF_LIFE.finditer(low):
+            s, e = m.span()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            words = re.findall(r"перв|втор|трет", m.group(0))
+            years = [_ORDINAL_YEAR[w] for w in words]
+            taken.append((s, e))
+            hits.append(AgeHit((min(years) - 1) * 12, max(years) * 12 - 1, text[s:e], s, e, True))
     hits.sort(key=lambda h: h.start)
     return hits
 
@@ -387,6 +404,22 @@ def extract_ages(text: str, lang: str) -> list[AgeHit]:
 
 
 _CLAUSE_END = re.compile(r"[;\n]|\.\s")
+
+# a competence article (or its lead-in with the list): «Местные исполнительные органы: 1) …; 2) …»,
+# «Компетенция уполномоченного органа …: 1) …», «Үкіметі: 1) …». Listing several areas of
+# children's policy, it is GOV first (general measures), the areas second.
+_COMPETENCE = {
+    "ru": re.compile(r"^\s*(?:\d{1,3}[.)]\s*)?[^:;.]{0,160}?(?:\bправительств\w*|\bместн\w*\s+исполнительн\w*\s+"
+                     r"орган\w*|\bуполномоченн\w*\s+орган\w*|\bминистерств\w*|\bакимат\w*|\bаким\w*\s+"
+                     r"(?:област|район|город)\w*|\bкомпетенци\w*)[^:;.]{0,160}:\s*1\)", re.I),
+    "kk": re.compile(r"^\s*(?:\d{1,3}[.)]\s*)?[^:;.]{0,160}?(?:үкімет\w*|жергілікті\s+атқарушы\s+орган\w*|"
+                     r"уәкілетті\s+орган\w*|министрлі\w*|әкімдік\w*|құзірет\w*)[^:;.]{0,160}:\s*1\)", re.I),
+}
+_MATERNAL = frozenset({"HLT", "NUT", "MAT", "FAM"})
+_SECOND_ITEM = re.compile(r"(?:^|[\s;:])2\)")
+# «… совершенное лицом, достигшим восемнадцатилетнего возраста»: the adult age of the offender
+# (or another actor), not of the child the provision protects
+_ACTOR_BEFORE = re.compile(r"\bлиц(?:о|а|у|ом|ами|ам)?\s*,?\s*$")
 
 # --- traps ------------------------------------------------------------------------------------
 
@@ -697,6 +730,18 @@ class DimensionCues:
         if neutral:
             hits = [(en, s, e) for en, s, e in hits if en.kind != "neutral" and not any(
                 ns <= s and e <= ne and (only is None or only == en.kind) for only, ns, ne in neutral)]
+        # one token span matched by two cues of the same dimension: keep the more specific one
+        # (the exact word «усыновитель», a group cue, over the stem «усынов*»)
+        best: dict[tuple, CueEntry] = {}
+        for en, s, e in hits:
+            if en.kind == "dim":
+                k = (en.target, s, e)
+                cur = best.get(k)
+                if cur is None or (-en.pattern.count("*"), len(en.pattern)) > \
+                        (-cur.pattern.count("*"), len(cur.pattern)):
+                    best[k] = en
+        if len(best) < sum(1 for en, _, _ in hits if en.kind == "dim"):
+            hits = [(en, s, e) for en, s, e in hits if en.kind != "dim" or best[(en.target, s, e)] is en]
         # a dimension cue strictly inside a longer dimension cue is not evidence; nor is a child
         # word strictly inside a longer child phrase («дети дошкольного возраста»: 0–71 months,
         # not the 0–215 of «дети»)
@@ -757,6 +802,7 @@ class Scorer:
         self.position = {d.code: d.position for d in tax.dimensions}
         self.excluded = _EXCLUDED.get(lang, _EXCLUDED["ru"])
         self.repeal = _REPEAL_CLAUSE.get(lang, _REPEAL_CLAUSE["ru"])
+        self.competence = _COMPETENCE.get(lang, _COMPETENCE["ru"])
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.kb_tags = self.score(doc)
@@ -789,11 +835,23 @@ class Scorer:
         else:
             hits, ages = all_hits, all_ages
         child_ages = [a for a in ages if self._child_age(a)]
+        # an open adult age of «лицо, достигшее восемнадцатилетнего возраста» next to a child is
+        # the offender's (actor's) age, not the protected child's
+        if child_ages and (any(en.kind == "child" for en, _, _ in hits)
+                           or any(a.min_months < 216 for a in child_ages)):
+            child_ages = [a for a in child_ages if not (
+                a.min_months >= 216 and a.max_months is None
+                and _ACTOR_BEFORE.search(text[max(0, a.start - 30):a.start]))]
 
         # the child-context gate: a child word, a child age, or a child-specific (strong) cue —
         # unless the provision is about adults («опека над недееспособными гражданами»)
-        gate = any(en.kind == "child" for en, _, _ in hits) \
-            or any(a.strong and a.min_months < 216 for a in child_ages)
+        # pregnancy words («беременной женщине», «роженица») are child context for maternal care,
+        # maternity leave and benefits only: a labour contract with a pregnant woman is no child
+        # labour
+        child_words = [en for en, _, _ in hits if en.kind == "child"]
+        maternal_only = bool(child_words) and all(en.pregnancy for en in child_words) \
+            and not any(a.strong and a.min_months < 216 for a in child_ages)
+        gate = bool(child_words) or any(a.strong and a.min_months < 216 for a in child_ages)
         if not gate and any(en.kind == "dim" and en.strong for en, _, _ in hits):
             gate = not any(en.kind == "adult" for en, _, _ in hits)
         if not gate:
@@ -802,44 +860,60 @@ class Scorer:
         # dimensions
         per_dim: dict[str, dict] = {}
         for en, s, e in hits:
-            if en.kind != "dim":
+            if en.kind != "dim" or (maternal_only and en.target not in _MATERNAL and not en.strong):
                 continue
             d = per_dim.setdefault(en.target, {"cues": {}, "evidence": [], "strong": False,
-                                               "group_only": True})
-            d["group_only"] &= en.group
+                                               "group": {}, "w": {}})
             d["cues"][en.pattern] = d["cues"].get(en.pattern, 0) + 1
-            if en.pattern not in d.setdefault("w", {}):
+            if en.pattern not in d["w"]:
                 d["w"][en.pattern] = en.weight
+                d["group"][en.pattern] = en.group
             d["strong"] |= en.strong
             ph = phrase(s, e)
             if ph not in d["evidence"]:
                 d["evidence"].append(ph)
-        totals = {code: sum(d["w"][p] + self.repeat_bonus * min(n - 1, 2)
-                            for p, n in d["cues"].items()) for code, d in per_dim.items()}
-        # a dimension named only by whom the provision covers (orphans, pupils, large families)
-        # yields to the dimension of what it regulates in the same clause («жилище детям-
-        # сиротам»: HOU; the group is a flag). In a list of groups («квоты для сирот; для лиц,
-        # освобожденных из мест лишения свободы») the other clause does not count.
-        group_only = [c for c, d in per_dim.items() if d["group_only"]]
-        if group_only and len(per_dim) > 1:
+
+        def cue_total(d, p, n):
+            return d["w"][p] + self.repeat_bonus * min(n - 1, 2)
+
+        # a cue that names whom the provision covers (orphans, pupils, parents, pregnant women)
+        # yields to a dimension of what it regulates in the same clause («жилище детям-сиротам»:
+        # HOU, the group is a flag; «пособие родителю, воспитывающему ребенка-инвалида»: MAT).
+        # In a list of groups («квоты для сирот; для лиц, освобожденных …») the other clause does
+        # not count.
+        factor: dict[tuple[str, str], float] = {}
+        if len(per_dim) > 1 and any(any(d["group"].values()) for d in per_dim.values()):
             min_total = -math.log(1 - self.min_score) / self.k
-            others = {c for c, d in per_dim.items() if not d["group_only"] and totals[c] >= min_total}
+            own = {c: sum(cue_total(d, p, n) for p, n in d["cues"].items() if not d["group"][p])
+                   for c, d in per_dim.items()}
+            others = {c for c in per_dim if own[c] >= min_total}
             if others:
                 cuts = [m.start() for m in _CLAUSE_END.finditer(text)]
-                clause = {}
+                clause: dict[tuple[str, str], set] = {}
                 for en, s, e in hits:
                     if en.kind == "dim":
-                        clause.setdefault(en.target, set()).add(bisect_right(cuts, offs[s][0]))
-                near = set().union(*(clause[c] for c in others))
-                for code in group_only:
-                    if clause[code] & near:
-                        totals[code] *= self.group_discount
+                        clause.setdefault((en.target, en.pattern), set()).add(bisect_right(cuts, offs[s][0]))
+                near: dict[str, set] = {}
+                for (c, p), cl in clause.items():
+                    if c in others and not per_dim[c]["group"][p]:
+                        near.setdefault(c, set()).update(cl)
+                for (c, p), cl in clause.items():
+                    if per_dim[c]["group"][p] and any(cl & n for o, n in near.items() if o != c):
+                        factor[(c, p)] = self.group_discount
+        totals = {code: sum(cue_total(d, p, n) * factor.get((code, p), 1.0)
+                            for p, n in d["cues"].items()) for code, d in per_dim.items()}
         scored = []
         for code, d in per_dim.items():
             score = 1 - math.exp(-self.k * totals[code])
             if score >= self.min_score:
                 scored.append((score, d["strong"], -self.position[code], code, d["evidence"]))
         scored.sort(reverse=True)
+        if len(scored) >= 2 and self.competence.match(text) and _SECOND_ITEM.search(text):
+            gov = next((c for c in scored if c[3] == "GOV"), None)
+            lead = text[:text.index(":")].strip()
+            gov_ev = gov[4] if gov else [lead[-80:]]
+            scored = [(max(scored[0][0], gov[0] if gov else 0.0), True, -self.position["GOV"], "GOV",
+                       gov_ev)] + [c for c in scored if c[3] != "GOV"]
         if scored:
             top = scored[0]
             chosen = [top]

@@ -24,7 +24,7 @@ import json
 from functools import lru_cache
 from typing import IO, Iterable, Iterator
 
-TAGGER_VERSION = "rules-3"
+TAGGER_VERSION = "rules-4"
 
 LANGS = {"ru": "ru", "kk": "kk", "en": "en", "rus": "ru", "kaz": "kk", "eng": "en"}
 

@@ -2,9 +2,9 @@
 
 One ``httpx.Client`` (cookies kept, so the old Adilet host's JSESSIONID survives between
 requests), an honest browser-like User-Agent naming the project and a contact, at least
-``delay`` seconds between two requests to one host, robots.txt read once per host and obeyed,
-and retries with exponential backoff on timeouts, dropped connections, truncated bodies, 429
-and 5xx. Redirects are followed here, one hop at a time, so that every hop is spaced, checked
+``delay`` seconds (or the host's robots.txt Crawl-delay, if longer) between two requests to
+one host, robots.txt read once per host and obeyed, and retries with exponential backoff on
+timeouts, dropped connections, truncated bodies, 429 and 5xx. Redirects are followed here, one hop at a time, so that every hop is spaced, checked
 against robots.txt and a loop is caught.
 
 Time is injectable (``sleep``, ``clock``, ``now``) so tests run instantly and can still assert
@@ -13,6 +13,8 @@ every wait the client asked for.
 from __future__ import annotations
 
 import email.utils
+import os
+import re
 import ssl
 import time
 import urllib.robotparser
@@ -28,17 +30,32 @@ import httpx
 
 PROJECT = "kz-child-law-kb"
 PROJECT_VERSION = "0.1"
-# TODO(maintainers): the public repository address and a mailbox somebody reads.
+# Placeholders until the project has a public home: set PROJECT_URL to the repository's
+# address and CONTACT to a mailbox somebody reads before any live crawl (README, "Before a
+# live crawl"). The KB_CONTACT environment variable overrides CONTACT without an edit.
 PROJECT_URL = "https://github.com/kz-child-law-kb/kz-child-law-kb"
 CONTACT = "kz-child-law-kb@users.noreply.github.com"
-# The old Adilet host answers only browser-like agents (curl or no agent loops on 302), so
-# the string starts like a browser and then says honestly who is asking.
-USER_AGENT = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
-    f"Chrome/124 Safari/537.36 {PROJECT}/{PROJECT_VERSION} (+{PROJECT_URL}; contact {CONTACT})"
-)
+CONTACT_ENV = "KB_CONTACT"
+
+
+def contact() -> str:
+    """Who site operators can write to: $KB_CONTACT, else CONTACT."""
+    value = os.environ.get(CONTACT_ENV, "").strip()
+    if value and not re.fullmatch(r"[\x20-\x7e]+", value):
+        # It goes into an HTTP header: printable ASCII only.
+        raise ValueError(f"{CONTACT_ENV} must be printable ASCII (an e-mail address or URL), "
+                         f"not {value!r}")
+    return value or CONTACT
+
+
+def default_user_agent() -> str:
+    # The old Adilet host answers only browser-like agents (curl or no agent loops on 302),
+    # so the string starts like a browser and then says honestly who is asking.
+    return ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+            f"Chrome/124 Safari/537.36 {PROJECT}/{PROJECT_VERSION} (+{PROJECT_URL}; contact {contact()})")
+
+
 DEFAULT_HEADERS = {
-    "User-Agent": USER_AGENT,
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Language": "ru,kk;q=0.9,en;q=0.5",
 }
@@ -88,6 +105,7 @@ def build_ssl_context(cert_dir: Path | None = CERTS_DIR) -> ssl.SSLContext:
 @dataclass
 class _Host:
     last_request: float | None = None
+    crawl_delay: float = 0.0          # robots.txt Crawl-delay for our agent, when longer
     robots: urllib.robotparser.RobotFileParser | None = None
     robots_error: str | None = None
 
@@ -110,7 +128,7 @@ class PoliteClient:
                  now: Callable[[], datetime] | None = None,
                  timeout: float = 30.0, max_redirects: int = 10, max_attempts: int = 4,
                  backoff: float = 2.0, max_backoff: float = 60.0,
-                 max_retry_after: float = 120.0, user_agent: str = USER_AGENT,
+                 max_retry_after: float = 120.0, user_agent: str | None = None,
                  obey_robots: bool = True, robots_agent: str = PROJECT, cert_dir: Path | None = CERTS_DIR,
                  on_robots: Callable[[str, httpx.Response | None, str | None], None] | None = None):
         if delay < 0:
@@ -123,7 +141,7 @@ class PoliteClient:
         self.backoff = backoff
         self.max_backoff = max_backoff
         self.max_retry_after = max_retry_after
-        self.user_agent = user_agent
+        self.user_agent = user_agent or default_user_agent()
         self.obey_robots = obey_robots
         # robots.txt groups are matched on a product token; ours is the project name, so a
         # site can address this crawler by name (the browser prefix would match "Mozilla").
@@ -133,7 +151,7 @@ class PoliteClient:
         self._clock = clock or time.monotonic
         self._now = now or (lambda: datetime.now(timezone.utc))
         self._hosts: dict[str, _Host] = {}
-        headers = dict(DEFAULT_HEADERS, **{"User-Agent": user_agent})
+        headers = dict(DEFAULT_HEADERS, **{"User-Agent": self.user_agent})
         kwargs = {}
         if transport is None:
             kwargs["verify"] = build_ssl_context(cert_dir)
@@ -167,7 +185,7 @@ class PoliteClient:
     def _wait_turn(self, url: httpx.URL) -> None:
         host = self._host(url)
         if host.last_request is not None:
-            wait = host.last_request + self.delay - self._clock()
+            wait = host.last_request + max(self.delay, host.crawl_delay) - self._clock()
             if wait > 0:
                 self._sleep(wait)
         host.last_request = self._clock()
@@ -202,6 +220,12 @@ class PoliteClient:
                                  f"not crawling {_origin(url)}")
             return host
         host.robots = parser
+        if self.obey_robots:
+            # A site that asks for more spacing than ours gets it.
+            try:
+                host.crawl_delay = float(parser.crawl_delay(self.robots_agent) or 0)
+            except (TypeError, ValueError):
+                host.crawl_delay = 0.0
         return host
 
     def allowed(self, url: str) -> tuple[bool, str | None]:

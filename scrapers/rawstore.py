@@ -27,8 +27,8 @@ SOURCES = ("live", "corpus")
 _SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
-class RawStoreError(Exception):
-    """A stored object is missing or does not match its name."""
+class RawStoreError(OSError):
+    """A stored object is missing or does not match its name (an I/O failure of the store)."""
 
 
 class TruncatedLogLine(UserWarning):
@@ -41,6 +41,19 @@ def utc_now() -> datetime:
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _fsync_dir(path: Path) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 class RawStore:
@@ -78,7 +91,11 @@ class RawStore:
         sha = hashlib.sha256(body).hexdigest()
         path = self.object_path(sha)
         if path.is_file():
-            return sha  # same bytes already stored: content addressing makes this a no-op
+            # Same bytes already stored: content addressing makes this a no-op, unless the
+            # stored copy was damaged on disk, which the good bytes repair.
+            with open(path, "rb") as fh:
+                if hashlib.file_digest(fh, "sha256").hexdigest() == sha:
+                    return sha
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
         try:
@@ -87,6 +104,7 @@ class RawStore:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
+            _fsync_dir(path.parent)   # the rename itself survives a crash before the log line
         except BaseException:
             try:
                 os.unlink(tmp)

@@ -170,3 +170,77 @@ def test_provisions_carry_their_acts_columns_for_facets(built):
     statuses = dict(conn.execute("select act_status, count(*) from provisions group by 1"))
     assert statuses["repealed"] == conn.execute(
         "select count(*) from provisions where act_id = 'V1600014606'").fetchone()[0]
+
+
+def test_reuse_beside_a_reparsed_act_with_more_amendment_records(tmp_path, corpus_dir):
+    # amendments and act_versions have integer ids: rows copied from the previous build must
+    # not keep ids that the acts parsed in this build have already taken.
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_dir / "adilet", corpus / "adilet")
+    db_path = tmp_path / "kb.db"
+    assert run_build(BuildOptions(db_path=db_path, corpus_dir=corpus)).fatal is None
+    page = corpus / "adilet" / "rus" / "V1600014592.html"
+    os.chmod(page, 0o644)
+    html = page.read_text(encoding="utf-8")
+    start = html.index('<p class="note">')
+    end = html.index("</p>", start) + len("</p>")
+    page.write_text(html[:end] + html[start:end] + html[end:], encoding="utf-8")   # a second note
+    report = run_build(BuildOptions(db_path=db_path, corpus_dir=corpus))
+    assert report.fatal is None, report.summary()
+    assert report.parsed_documents == 1 and report.reused_documents == 2
+    conn = sqlite3.connect(db_path)
+    counts = dict(conn.execute("select act_id, count(*) from amendments group by act_id"))
+    assert counts["V1600014592"] == 2 and counts["V1600014606"] == 2
+
+
+def test_a_failing_stage_is_a_clear_fatal_error_and_leaves_nothing_behind(tmp_path, corpus_dir):
+    # A malformed seed list is read inside the build (for acts.child_related): the build stops,
+    # names the stage and the file, removes its temporary file and keeps the previous database.
+    db_path = tmp_path / "kb.db"
+    assert run_build(BuildOptions(db_path=db_path, corpus_dir=corpus_dir)).fatal is None
+    before = _sha(db_path)
+    seeds = tmp_path / "seeds.yml"
+    seeds.write_text("acts:\n  - id: not-an-id\n    title_ru: x\n", encoding="utf-8")
+    report = run_build(BuildOptions(db_path=db_path, corpus_dir=corpus_dir, seed_path=seeds))
+    assert report.fatal and report.fatal.startswith("acts stage: SeedListError")
+    assert "seeds.yml" in report.fatal
+    assert "build FAILED: acts stage" in report.summary()
+    assert _sha(db_path) == before
+    assert list(tmp_path.glob(".kb.db.building-*")) == []
+
+
+def test_a_malformed_texts_config_is_reported_not_raised(tmp_path, corpus_dir):
+    config = tmp_path / "texts.yml"
+    config.write_text("texts: [unclosed\n", encoding="utf-8")
+    report = run_build(BuildOptions(db_path=tmp_path / "kb.db", corpus_dir=corpus_dir,
+                                    texts_config=config))
+    assert report.fatal and report.fatal.startswith("inputs stage:")
+    assert not (tmp_path / "kb.db").exists()
+
+
+def test_a_changed_seed_list_or_texts_config_is_a_change(tmp_path, corpus_dir):
+    from db.texts import CONFIG
+
+    config = tmp_path / "texts.yml"
+    config.write_bytes(CONFIG.read_bytes())
+    db_path = tmp_path / "kb.db"
+    options = dict(db_path=db_path, corpus_dir=corpus_dir, texts_config=config)
+    assert run_build(BuildOptions(**options)).fatal is None
+    assert run_build(BuildOptions(**options)).unchanged
+    config.write_bytes(CONFIG.read_bytes() + b"\n# a comment is enough to re-read the texts\n")
+    report = run_build(BuildOptions(**options))
+    assert not report.unchanged and report.reused_documents == 0
+    # --force re-parses everything instead of copying unchanged acts.
+    report = run_build(BuildOptions(**options, force=True))
+    assert report.reused_documents == 0 and report.parsed_documents > 0
+
+
+def test_a_new_site_shell_does_not_displace_the_old_hosts_page(tmp_path, corpus_dir):
+    corpus = tmp_path / "corpus"
+    shutil.copytree(corpus_dir / "adilet", corpus / "adilet")
+    shell = corpus / "adilet" / "new-site" / "Z1300000094.spa-stub.html"
+    shutil.copy(shell, corpus / "adilet" / "new-site" / "V1600014592.spa-stub.html")
+    report = run_build(BuildOptions(db_path=tmp_path / "kb.db", corpus_dir=corpus))
+    assert report.fatal is None
+    conn = sqlite3.connect(tmp_path / "kb.db")
+    assert conn.execute("select count(*) from provisions where act_id = 'V1600014592'").fetchone()[0] > 5

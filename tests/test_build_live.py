@@ -88,3 +88,38 @@ def test_a_crawl_that_gets_nothing_keeps_the_previous_database(tmp_path, corpus_
     assert any(stage == "fetch" for stage, _, _ in report.failures)
     assert "V1600014592" in report.summary()
     assert db_path.read_bytes() == before
+
+
+def test_a_live_rebuild_is_never_skipped_as_unchanged(tmp_path, corpus_dir):
+    # Indicator series are fetched during the build, so the inputs cannot be known beforehand.
+    seeds = tmp_path / "seeds.yml"
+    seeds.write_text("acts:\n  - id: V1600014606\n    title_ru: b\n    form: ministerial_order\n",
+                     encoding="utf-8")
+    options = dict(db_path=tmp_path / "kb.db", live=True, raw_dir=tmp_path / "raw", delay=0,
+                   discover=False, seed_path=seeds)
+    first = run_build(BuildOptions(**options, transport=_site(corpus_dir, [])))
+    assert first.fatal is None, first.summary()
+    second = run_build(BuildOptions(**options, transport=_site(corpus_dir, [])))
+    assert second.fatal is None and not second.unchanged
+    assert second.reused_documents == 2         # the acts themselves are copied, not re-parsed
+
+
+def test_a_lost_raw_object_fails_its_page_not_the_build(tmp_path, corpus_dir):
+    seeds = tmp_path / "seeds.yml"
+    seeds.write_text("acts:\n  - id: V1600014606\n    title_ru: b\n    form: ministerial_order\n",
+                     encoding="utf-8")
+    raw = tmp_path / "raw"
+    first = run_build(BuildOptions(db_path=tmp_path / "kb.db", live=True, raw_dir=raw, delay=0,
+                                   discover=False, seed_path=seeds,
+                                   transport=_site(corpus_dir, [])))
+    assert first.fatal is None, first.summary()
+    from scrapers.rawstore import RawStore
+
+    store = RawStore(raw)
+    kaz = store.latest_good("V1600014606", "kaz", "document")
+    store.object_path(kaz["sha256"]).write_bytes(b"bit rot")
+    report = run_build(BuildOptions(db_path=tmp_path / "kb2.db", raw_dir=raw))
+    assert report.fatal is None, report.summary()
+    assert any("does not match its sha256" in reason for _, _, reason in report.failures)
+    conn = sqlite3.connect(tmp_path / "kb2.db")
+    assert conn.execute("select lang from act_texts").fetchall() == [("rus",)]

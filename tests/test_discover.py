@@ -13,19 +13,6 @@ from scrapers.adilet.seeds import (SearchTarget, SeedListError, load_discovery_c
 SEED = "Z020000345_"
 
 
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 class Site:
     def __init__(self):
         self.routes = {}
@@ -81,11 +68,6 @@ def law_page(act_id, body_links=(), sidebar_links=()):
 @pytest.fixture
 def site():
     return Site()
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 @pytest.fixture

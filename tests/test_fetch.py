@@ -35,21 +35,6 @@ LAW_PAGE = """<!DOCTYPE html>
 LAW_PAGE_V2 = LAW_PAGE.replace("восемнадцатилетнего".encode(), "восемнадцати лет".encode())
 
 
-class FakeClock:
-    """Monotonic time that only moves when the client sleeps."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 class Site:
     """A fake web: per-URL queues of responses (the last one repeats), robots per host."""
 
@@ -90,11 +75,6 @@ def raising(exc_class, message):
     def handler(request):
         raise exc_class(message, request=request)
     return handler
-
-
-@pytest.fixture
-def clock():
-    return FakeClock()
 
 
 @pytest.fixture
@@ -260,6 +240,18 @@ def test_js_shell_is_kept_but_is_a_failed_fetch(fetcher, site, good, corpus_dir)
     assert_good_intact(fetcher, good)
 
 
+def test_a_page_cut_off_inside_its_body_is_a_failed_fetch(fetcher, site, good):
+    # No Content-Length to compare with (a chunked or closed-early response): the body that
+    # opens and never closes is what gives the truncation away.
+    cut = LAW_PAGE_V2[:LAW_PAGE_V2.index(b"</article>")]
+    site.add(DOC, page(cut))
+    result = fetcher.fetch_document(ACT, "rus")
+
+    assert_failure_logged(fetcher, result, error_contains="truncated")
+    assert fetcher.store.get(result.sha256) == cut
+    assert_good_intact(fetcher, good)
+
+
 def test_redirect_loop_is_a_recorded_failure(fetcher, site, good):
     site.add(DOC, httpx.Response(302, headers={"Location": f"{OLD}{DOC}/"}))
     site.add(DOC + "/", httpx.Response(302, headers={"Location": DOC}))
@@ -401,6 +393,33 @@ def test_delay_is_configurable(tmp_path, clock):
         fetcher.fetch_document(ACT, "rus")
         fetcher.fetch_document(ACT, "rus")
     assert clock.sleeps == [2.5, 2.5]
+
+
+def test_a_longer_crawl_delay_in_robots_is_honoured(tmp_path, clock):
+    site = Site(clock, robots={"old.adilet.zan.kz": b"User-agent: *\nCrawl-delay: 5\nAllow: /\n"})
+    site.add(DOC, page())
+    with AdiletFetcher(tmp_path, delay=1.0, transport=httpx.MockTransport(site),
+                       sleep=clock.sleep, clock=clock.clock) as fetcher:
+        fetcher.fetch_document(ACT, "rus")
+        fetcher.fetch_document(ACT, "rus")
+    # robots.txt itself is read at our own pace; the documents after it at the site's.
+    assert clock.sleeps == [5.0, 5.0]
+
+
+def test_the_contact_can_be_set_in_the_environment(tmp_path, clock, monkeypatch):
+    monkeypatch.setenv("KB_CONTACT", "child-law-team@example.org")
+    site = Site(clock)
+    site.add(DOC, page())
+    with AdiletFetcher(tmp_path, transport=httpx.MockTransport(site), sleep=clock.sleep,
+                       clock=clock.clock) as fetcher:
+        fetcher.fetch_document(ACT, "rus")
+    agents = {r.headers["user-agent"] for r in site.requests}
+    assert len(agents) == 1
+    agent = agents.pop()
+    assert "contact child-law-team@example.org" in agent and CONTACT not in agent
+    monkeypatch.setenv("KB_CONTACT", "someone\r\nX-Injected: 1")
+    with pytest.raises(ValueError, match="KB_CONTACT"):
+        PoliteClient(transport=httpx.MockTransport(site))
 
 
 def test_one_client_keeps_the_jsessionid_cookie(fetcher, site):

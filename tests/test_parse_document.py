@@ -160,6 +160,16 @@ def test_page_without_article_markers_is_refused(corpus_dir):
         parse_document(empty)
 
 
+def test_a_page_cut_off_in_the_middle_of_the_body_is_refused(corpus_dir):
+    # lxml would close the open elements and half the act would look like a whole one.
+    raw = _page(corpus_dir, "rus/V1600014592.html")
+    start, end = raw.index(b"<article>"), raw.index(b"</article>")
+    with pytest.raises(ParseError, match="truncated"):
+        parse_document(raw[:(start + end) // 2])
+    with pytest.raises(ParseError, match="truncated"):
+        parse_any(raw[:(start + end) // 2])
+
+
 def test_bad_input_gets_clear_errors():
     with pytest.raises(ParseError, match="empty page"):
         parse_document(b"  \r\n ")

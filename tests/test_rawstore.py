@@ -111,6 +111,14 @@ def test_corrupted_object_is_reported_not_returned(tmp_path):
         store.get("0" * 64)
 
 
+def test_the_same_bytes_fetched_again_repair_a_corrupted_object(tmp_path):
+    store = RawStore(tmp_path)
+    record = put_doc(store, b"original")
+    store.object_path(record["sha256"]).write_bytes(b"bit rot")
+    put_doc(store, b"original")
+    assert store.get(record["sha256"]) == b"original"
+
+
 @pytest.mark.parametrize("bad", ["../../etc/passwd", "ABC", "g" * 64, None])
 def test_get_refuses_names_that_are_not_sha256(tmp_path, bad):
     with pytest.raises(ValueError):

@@ -19,11 +19,13 @@ import httpx
 from tqdm import tqdm
 
 from scrapers.adilet.ids import LANGS, OLD_HOST, validate_act_id
+from scrapers.adilet.markup import body_cut_off
 from scrapers.http import FetchFailed, PoliteClient
 from scrapers.rawstore import RawStore
 
 NO_MARKERS = "no article markers (JavaScript shell?)"
 JS_SHELL = "JavaScript shell (div#root / <!--SEO_BODY-->), no law text"
+CUT_OFF = "the document body never closes (no </article>): truncated"
 PAGE_SIZES = (10, 20, 50, 100)
 _FORM_RE = re.compile(r"^[А-ЯЁ]{2,12}$")
 
@@ -148,6 +150,8 @@ class OldAdiletSource(Source):
         if kind == "document":
             if is_js_shell(text) or not has_article_markers(text):
                 return NO_MARKERS
+            if body_cut_off(text):
+                return CUT_OFF
             return None
         if is_js_shell(text):
             return JS_SHELL

@@ -41,6 +41,17 @@ def decode(html: bytes | str) -> str:
     return _XML_DECL.sub("", text.lstrip("\ufeff"), count=1)
 
 
+_ARTICLE_OPEN = re.compile(r"<article\b", re.I)
+_ARTICLE_CLOSE = re.compile(r"</article\s*>", re.I)
+
+
+def body_cut_off(text: str) -> bool:
+    """True if the document body opens but never closes: the page was cut off (a truncated
+    download or copy). lxml would close it silently and half the act would look complete."""
+    opened = _ARTICLE_OPEN.search(text)
+    return bool(opened) and not _ARTICLE_CLOSE.search(text, opened.end())
+
+
 def load(html: bytes | str):
     """Parse HTML with lxml's forgiving parser and return the document root."""
     text = decode(html)

@@ -32,12 +32,12 @@ from scrapers.adilet.pages import (ParsedHistory, ParsedInfo, SearchHit, SearchP
                                    parse_history, parse_info, parse_search)
 from scrapers.adilet.errors import NotALawPage, ParseError
 from scrapers.adilet.ids import canonical_url
-from scrapers.adilet.markup import (clean, first, has_class, identify, iso_date, load,
-                                    text_of, url_parts)
+from scrapers.adilet.markup import (body_cut_off, clean, decode, first, has_class, identify,
+                                    iso_date, load, text_of, url_parts)
 from scrapers.adilet.requisites import parse_requisites, repeal_mentioned
 
 # Bump whenever the output for the same page can change: the build re-parses cached acts then.
-PARSER_VERSION = "adilet-parse@2"
+PARSER_VERSION = "adilet-parse@3"
 
 _ANCHOR = re.compile(r"^z\d+$")
 _NUM = r"(\d+(?:-\d+)*)"
@@ -601,7 +601,15 @@ def _site_updated(root) -> str | None:
 
 def parse_document(html: bytes | str, *, url: str | None = None) -> ParsedDocument:
     """Parse a document text page (/rus|kaz|eng/docs/{ID}) into act, provisions, amendments."""
-    return document_from_root(load(html), url=url)
+    return document_from_root(_load_whole(html), url=url)
+
+
+def _load_whole(html: bytes | str):
+    text = decode(html)
+    if body_cut_off(text):
+        raise ParseError("the page ends inside the document body (no </article>): "
+                         "a truncated download or copy")
+    return load(text)
 
 
 def document_from_root(root, *, url: str | None = None) -> ParsedDocument:
@@ -666,7 +674,7 @@ def page_kind(root, url: str | None) -> str:
 
 def parse_any(html: bytes | str, *, url: str | None = None):
     """Parse any saved Adilet page; the result has to_dict() and summary()."""
-    root = load(html)
+    root = _load_whole(html)
     kind = page_kind(root, url)
     if kind == "document":
         return document_from_root(root, url=url)
