@@ -90,9 +90,9 @@ class ActLoader:
         parsed = {}
         for lang, page in lang_pages.items():
             item = page.label or page.url
-            # A statutory text's reader may meet any shape of bad JSON: report, do not stop.
-            errors = (ParseError, ValueError, OSError) + \
-                ((KeyError, TypeError, AttributeError) if page.parser is not None else ())
+            # ParseError: a page; TextFormatError (a ValueError): a statutory text; OSError:
+            # an unreadable file or a lost raw store object. Each fails this input only.
+            errors = (ParseError, ValueError, OSError)
             try:
                 doc = page.parse()
             except NotALawPage as exc:

@@ -205,7 +205,8 @@ def to_csljson(pairs) -> str:
 
 
 _BIBTEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&",
-                   "#": r"\#", "_": r"\_", "$": r"\$"}
+                   "#": r"\#", "_": r"\_", "$": r"\$", "~": r"\textasciitilde{}",
+                   "^": r"\textasciicircum{}"}
 
 
 def _bib_escape(value) -> str:
@@ -219,6 +220,7 @@ def bibtex_key(provision_id: str) -> str:
 def to_bibtex(pairs) -> str:
     """@misc entries (biblatex reads them too); url left verbatim as BibTeX's url field is."""
     entries = []
+    keys: set[str] = set()
     for provision_row, act_row in _items(pairs):
         fields = [("title", _bib_escape(act_name(act_row))),
                   ("author", "{" + _bib_escape(_get(act_row, "issuing_body") or act_issuer(act_row)) + "}")]
@@ -239,7 +241,15 @@ def to_bibtex(pairs) -> str:
         fields += [("language", "russian"),
                    ("note", _bib_escape(citation_string(provision_row, act_row)))]
         body = ",\n".join(f"  {name} = {{{value}}}" for name, value in fields)
-        entries.append(f"@misc{{{bibtex_key(_get(provision_row, 'id'))},\n{body}\n}}\n")
+        # Distinct ids can share a key (z5.2 and z5_2 both become z5_2); a .bib file with a
+        # repeated key loses entries on import, so later ones get a suffix.
+        key = base = bibtex_key(_get(provision_row, "id"))
+        n = 1
+        while key in keys:
+            n += 1
+            key = f"{base}_{n}"
+        keys.add(key)
+        entries.append(f"@misc{{{key},\n{body}\n}}\n")
     return "\n".join(entries)
 
 
@@ -267,7 +277,8 @@ def to_ris(pairs) -> str:
             ("LA", "ru"),
             ("N1", citation_string(provision_row, act_row)),
         ]
-        body = "".join(f"{tag}  - {str(value).replace(chr(10), ' ')}\r\n"
+        # One line per tag: any line break inside a value would start a bogus tag line.
+        body = "".join(f"{tag}  - {' '.join(str(value).splitlines())}\r\n"
                        for tag, value in lines if value not in (None, ""))
         records.append(body + "ER  - \r\n")
     return "\r\n".join(records)

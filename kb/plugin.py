@@ -103,8 +103,14 @@ def render_cell(value, column, table, database, datasette):
 
 
 def _fold(text: str) -> str:
-    # lower() and ё→е keep the length of Cyrillic text, so offsets map back to the original
-    return text.lower().replace("ё", "е")
+    """Lower case with ё→е, one character for one, so offsets map back to the original.
+
+    str.lower() may lengthen a character («İ» → «i̇»): such characters are left as they are.
+    """
+    folded = text.lower()
+    if len(folded) != len(text):
+        folded = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return folded.replace("ё", "е")
 
 
 def highlight(text: str | None, phrases) -> Markup:

@@ -608,7 +608,15 @@ def read_text_source(path: Path, conf: dict) -> dict:
     reader = READERS.get(conf.get("reader"))
     if reader is None:
         raise TextFormatError(f"{path.name}: unknown reader {conf.get('reader')!r}")
-    return reader(Path(path), conf)
+    try:
+        return reader(Path(path), conf)
+    except UnicodeDecodeError as exc:
+        raise TextFormatError(f"{path.name}: not UTF-8 text ({exc})") from exc
+    except (KeyError, TypeError, AttributeError) as exc:
+        # A JSON value of another type than the reader expects (a number for the text, a list
+        # for an article): the file is malformed, whatever line of the reader noticed it.
+        raise TextFormatError(f"{path.name}: unexpected structure "
+                              f"({type(exc).__name__}: {exc})") from exc
 
 
 # --- provenance: the corpus's texts/README.md table ------------------------------------------

@@ -179,6 +179,7 @@ def test_reuse_beside_a_reparsed_act_with_more_amendment_records(tmp_path, corpu
     shutil.copytree(corpus_dir / "adilet", corpus / "adilet")
     db_path = tmp_path / "kb.db"
     assert run_build(BuildOptions(db_path=db_path, corpus_dir=corpus)).fatal is None
+    feed_before = _feed_ids(db_path, "V1600014606")
     page = corpus / "adilet" / "rus" / "V1600014592.html"
     os.chmod(page, 0o644)
     html = page.read_text(encoding="utf-8")
@@ -191,6 +192,18 @@ def test_reuse_beside_a_reparsed_act_with_more_amendment_records(tmp_path, corpu
     conn = sqlite3.connect(db_path)
     counts = dict(conn.execute("select act_id, count(*) from amendments group by act_id"))
     assert counts["V1600014592"] == 2 and counts["V1600014606"] == 2
+    # The Atom feed's entry ids of the unchanged act are the same as before.
+    assert _feed_ids(db_path, "V1600014606") == feed_before and len(feed_before) == 2
+
+
+def _feed_ids(db_path, act_id):
+    import yaml
+
+    metadata = yaml.safe_load((Path(__file__).parents[1] / "metadata.yml").read_text(encoding="utf-8"))
+    sql = metadata["databases"]["kb"]["queries"]["changes"]["sql"]
+    conn = sqlite3.connect(db_path)
+    return sorted(atom_id for atom_id, *_ in conn.execute(sql)
+                  if atom_id.startswith(f"urn:kb:amendment:{act_id}:"))
 
 
 def test_a_failing_stage_is_a_clear_fatal_error_and_leaves_nothing_behind(tmp_path, corpus_dir):

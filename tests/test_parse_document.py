@@ -349,3 +349,21 @@ def test_site_update_and_as_of_dates_are_read_from_the_sidebar(corpus_dir, rel):
     act = parse_document(raw.encode()).to_dict()["act"]
     assert act["site_updated"] == iso_date(updated)
     assert act["as_of"] and act["as_of"] <= act["site_updated"]
+
+
+def test_a_huge_requisites_line_is_read_in_linear_time(corpus_dir):
+    # A page whose requisites paragraph swallowed the body (broken markup): the repeal and
+    # requisites patterns used to take quadratic time (≈15 s for 40,000 characters).
+    import time
+
+    from scrapers.adilet.requisites import parse_requisites
+
+    line = "Приказ Министра от 12 марта 2020 года " * 2000 + "Утратил силу приказом от 1.1.2021"
+    started = time.perf_counter()
+    for lang in ("rus", "kaz"):
+        fields = parse_requisites(line, lang)
+    assert time.perf_counter() - started < 2.0
+    assert fields["repeal_note"].startswith("Приказ Министра") and fields["repeal_note"].endswith("1.1.2021")
+    raw = _page(corpus_dir, "rus/V1600014606.html")
+    doc = parse_document(raw)
+    assert doc.act.status == "repealed" and "силу" in doc.act.repeal_note

@@ -210,6 +210,22 @@ def test_malformed_texts_raise_text_format_errors(tmp_path):
         read_text_source(plain, load_config()[RULES])
 
 
+def test_texts_of_the_wrong_shape_or_encoding_raise_text_format_errors(tmp_path):
+    zan = load_config()["constitutional_court_77-NP_2026_family_property_ru.json"]
+    doc = tmp_path / "zan.json"
+    doc.write_text('{"code": 223231, "text": 7}', encoding="utf-8")     # a number for the text
+    with pytest.raises(TextFormatError, match="unexpected structure"):
+        read_text_source(doc, zan)
+    constitution = tmp_path / "constitution.json"
+    constitution.write_text('{"Раздел I": {"статьи": {"1": null}}}', encoding="utf-8")
+    with pytest.raises(TextFormatError, match="unexpected structure"):
+        read_text_source(constitution, {"reader": "constitution_json", "act_id": "K950001000_"})
+    binary = tmp_path / "rules.txt"
+    binary.write_bytes(bytes(range(256)))
+    with pytest.raises(TextFormatError, match="not UTF-8"):
+        read_text_source(binary, load_config()[RULES])
+
+
 def test_provenance_from_the_texts_readme(corpus_dir):
     prov = read_provenance(corpus_dir / "texts" / "README.md")
     assert prov[RULES]["repo"] == "akurmangali-gif/bullying-bot"

@@ -38,8 +38,8 @@ _KK_REG = re.compile(r"Әділет\s+министрлігінде\s+(?P<date>%s
 REPEAL_RU = re.compile(r"(?<![а-яё])утратил[аои]?\s+силу", re.I)
 # Kazakh: «Күші жойылды - …», but not «күші жойылды деп танылсын» (= «признать утратившим силу»).
 REPEAL_KK = re.compile(r"күші\s+жойылды(?!\s*деп)", re.I)
-_SENTENCE = re.compile(r"[^.]*?(?:(?<![а-яё])утратил[аои]?\s+силу|күші\s+жойылды(?!\s*деп)).*?"
-                       r"(?:\.(?=\s|$)|$)", re.I | re.S)
+_REPEAL = re.compile(r"(?<![а-яё])утратил[аои]?\s+силу|күші\s+жойылды(?!\s*деп)", re.I)
+_SENTENCE_END = re.compile(r"\.(?=\s|$)")
 
 # Requisites name the issuer in the genitive (Министра, Правительства); the act record wants
 # the nominative. Only the head words change, so a small ending table is enough.
@@ -77,10 +77,17 @@ def repeal_mentioned(text: str | None) -> bool:
 
 
 def repeal_sentence(text: str | None) -> str | None:
+    """The sentence that says the act lost force: from the period before the verb to the
+    period that ends it. Found by two linear searches; one regex spanning the sentence
+    (`[^.]*?verb.*?`) is tried from every position and takes quadratic time on long text."""
     if not text:
         return None
-    m = _SENTENCE.search(text)
-    return m.group(0).strip() if m else None
+    m = _REPEAL.search(text)
+    if not m:
+        return None
+    start = text.rfind(".", 0, m.start()) + 1
+    end = _SENTENCE_END.search(text, m.end())
+    return text[start:end.end() if end else len(text)].strip()
 
 
 def parse_requisites(text: str | None, lang: str) -> dict:
@@ -89,6 +96,9 @@ def parse_requisites(text: str | None, lang: str) -> dict:
            "registration_number": None, "registration_date": None, "repeal_note": None}
     if not text:
         return out
+    # One space between words (the page's line is clean already): the patterns below pair a
+    # lazy head with \s+, which backtracks quadratically over a long run of spaces.
+    text = " ".join(text.split())
     out["repeal_note"] = repeal_sentence(text)
     if lang == "kaz":
         m = _KK_MAIN.search(text)
