@@ -17,8 +17,8 @@ NOTE_PREFIX = re.compile(r"^\s*(Сноска|Ескерту|Footnote)\s*[.:]\s*"
 EDITOR_NOTE = re.compile(r"^\s*(Примечание\s+(ИЗПИ|РЦПИ)|ҚР\s+ДЗҚИ-ның\s+ескертпесі|"
                          r"ҚР\s+РҚАО-ның\s+ескертпесі|Note\s+of\s+the\s+(RCLI|ILLI))", re.I)
 
-_REF = re.compile(r"(?:от\s+)?(?P<date>%s)\s*(?:года|ж\.)?\s*№\s*(?P<number>[0-9A-Za-zА-Яа-яІіҚқ/\-]+)"
-                  % DATE_PATTERN, re.I)
+_REF = re.compile(r"(?:от\s+|dated\s+)?(?P<date>%s)\s*(?:года|ж\.)?\s*(?:№|No\.?)\s*"
+                  r"(?P<number>[0-9A-Za-zА-Яа-яІіҚқ/\-]+)" % DATE_PATTERN, re.I)
 
 _RU_FORMS = [(r"конституционн\w*\s+закон", "Конституционный закон"),
              (r"кодекс\w{0,3}\b", "Кодекс"), (r"закон\w{0,3}\b", "Закон"),
@@ -30,6 +30,11 @@ _RU_FORMS = [(r"конституционн\w*\s+закон", "Конституц
 _KK_FORMS = [(r"конституциялық\s+заң", "Конституциялық заңы"), (r"заң(?:ы|ымен|дарымен|дары)\b", "Заңы"),
              (r"кодекс", "Кодексі"), (r"бұйры[ғқ]", "бұйрығы"), (r"қаулы", "қаулысы"),
              (r"жарлы[ғқ]", "Жарлығы"), (r"шешім", "шешімі"), (r"өкім", "өкімі")]
+_EN_FORMS = [(r"constitutional\s+law", "Constitutional Law"), (r"\bcode\b", "Code"),
+             (r"\blaws?\b", "Law"), (r"\bdecree\b", "Decree"), (r"\bresolution\b", "Resolution"),
+             (r"\border\b", "Order"), (r"\bdecision\b", "Decision")]
+_EN_FORM_RE = re.compile("|".join(f"(?P<f{i}>{rx})" for i, (rx, _) in enumerate(_EN_FORMS)),
+                         re.I)
 _RU_FORM_RE = re.compile("|".join(f"(?P<f{i}>{rx})" for i, (rx, _) in enumerate(_RU_FORMS)),
                          re.I)
 _KK_FORM_RE = re.compile("|".join(f"(?P<f{i}>{rx})" for i, (rx, _) in enumerate(_KK_FORMS)),
@@ -83,7 +88,8 @@ def _action(text: str) -> str | None:
 
 
 def _form(segment: str, lang: str, last: bool) -> str | None:
-    forms, rx = (_KK_FORMS, _KK_FORM_RE) if lang == "kaz" else (_RU_FORMS, _RU_FORM_RE)
+    forms, rx = {"kaz": (_KK_FORMS, _KK_FORM_RE),
+                 "eng": (_EN_FORMS, _EN_FORM_RE)}.get(lang, (_RU_FORMS, _RU_FORM_RE))
     matches = list(rx.finditer(segment))
     if not matches:
         return None

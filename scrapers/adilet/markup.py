@@ -110,10 +110,15 @@ KK_MONTHS = {"қаңтар": 1, "ақпан": 2, "наурыз": 3, "сәуір"
 _DMY = re.compile(r"\b(\d{1,2})\.(\d{1,2})\.(\d{4})\b")
 _YMD = re.compile(r"\b(\d{4})\.(\d{1,2})\.(\d{1,2})\b")
 _RU_DATE = re.compile(r"\b(\d{1,2})\s+([а-яё]+)\s+(\d{4})", re.I)
+_EN_DATE = re.compile(r"\b(\d{1,2})\s+([A-Za-z]+),?\s+(\d{4})")
+EN_MONTHS = {"jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8,
+             "sep": 9, "oct": 10, "nov": 11, "dec": 12}
 _KK_DATE = re.compile(r"\b(\d{4})\s+жылғы\s+(\d{1,2})\s+([^\W\d]+)", re.I)
 
 DATE_PATTERN = (r"(?:\d{1,2}\.\d{1,2}\.\d{4}|\d{4}\.\d{1,2}\.\d{1,2}"
-                r"|\d{1,2}\s+[а-яё]+\s+\d{4}(?:\s+года)?|\d{4}\s+жылғы\s+\d{1,2}\s+[^\W\d]+)")
+                r"|\d{1,2}\s+[а-яё]+\s+\d{4}(?:\s+года)?|\d{4}\s+жылғы\s+\d{1,2}\s+[^\W\d]+"
+                r"|\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September"
+                r"|October|November|December),?\s+\d{4})")
 
 
 def _iso(y: int, m: int, d: int) -> str | None:
@@ -137,7 +142,8 @@ def iso_date(text: str | None) -> str | None:
     if not text:
         return None
     candidates = []
-    for rx, kind in ((_DMY, "dmy"), (_YMD, "ymd"), (_RU_DATE, "ru"), (_KK_DATE, "kk")):
+    for rx, kind in ((_DMY, "dmy"), (_YMD, "ymd"), (_RU_DATE, "ru"), (_KK_DATE, "kk"),
+                     (_EN_DATE, "en")):
         m = rx.search(text)
         if m:
             candidates.append((m.start(), kind, m))
@@ -148,6 +154,9 @@ def iso_date(text: str | None) -> str | None:
             value = _iso(int(m[1]), int(m[2]), int(m[3]))
         elif kind == "ru":
             month = _month(m[2], RU_MONTHS)
+            value = _iso(int(m[3]), month, int(m[1])) if month else None
+        elif kind == "en":
+            month = _month(m[2][:3], EN_MONTHS) if len(m[2]) >= 3 else None
             value = _iso(int(m[3]), month, int(m[1])) if month else None
         else:
             month = _month(m[3], KK_MONTHS)

@@ -28,6 +28,17 @@ _RU_MAIN = re.compile(r"^(?P<head>.*?)\s+от\s+(?P<date>%s)\s*(?:года)?\s*%
                       re.I)
 _KK_MAIN = re.compile(r"^(?P<head>.*?)\s*(?P<date>%s)\s*%s\s+(?P<form>[^.]+?)\s*(?:\.|$)"
                       % (DATE_PATTERN, _NUMBER), re.I)
+# English (unofficial translations): «The Law of the Republic of Kazakhstan dated 8 August 2002
+# No. 345.», «Order of the Minister of … dated 21 December 2022 No. 506. Registered in the
+# Ministry of Justice of the Republic of Kazakhstan on 21 December 2022 No. 31180.»
+EN_FORMS = ["Constitutional Law", "Constitution", "Code", "Law", "Decree", "Normative Resolution",
+            "Joint Resolution", "Resolution", "Joint Order", "Order", "Decision", "Regulation"]
+_EN_FORM_RE = re.compile(r"^(?:The\s+)?(%s)\b" % "|".join(sorted(EN_FORMS, key=len, reverse=True)),
+                         re.I)
+_EN_NUMBER = r"No\.?\s*(?P<number>[0-9A-Za-z/\-]+)"
+_EN_MAIN = re.compile(r"^(?P<head>.*?)\s+dated\s+(?P<date>%s)\s*%s" % (DATE_PATTERN, _EN_NUMBER), re.I)
+_EN_REG = re.compile(r"Registered\s+(?:in|with)\s+the\s+Ministry\s+of\s+Justice[^.]*?(?:on\s+)?"
+                     r"(?P<date>%s)\s*(?:under\s+)?%s" % (DATE_PATTERN, _EN_NUMBER), re.I)
 _RU_REG = re.compile(r"Зарегистрирован\w*\s+в\s+Министерстве\s+юстиции[^.]*?(?P<date>%s)\s*(?:года)?"
                      r"\s*%s" % (DATE_PATTERN, _NUMBER), re.I)
 _KK_REG = re.compile(r"Әділет\s+министрлігінде\s+(?P<date>%s)\w*\s*%s\s+болып\s+тіркелді"
@@ -109,6 +120,17 @@ def parse_requisites(text: str | None, lang: str) -> dict:
             # «Қазақстан Республикасының … Заңы»: a law names no issuing body.
             out["issuing_body"] = head if head and head != "Қазақстан Республикасының" else None
         reg = _KK_REG.search(text)
+    elif lang == "eng":
+        fm = _EN_FORM_RE.match(text)
+        m = _EN_MAIN.search(text)
+        if fm:
+            out["form"] = fm.group(1)[0].upper() + fm.group(1)[1:]
+        if m:
+            head = m["head"][fm.end():] if fm else m["head"]
+            head = re.sub(r"^\s*of\s+(?:the\s+)?", "", head).strip(" ,")
+            if head and head.lower() not in ("republic of kazakhstan",):
+                out["issuing_body"] = head
+        reg = _EN_REG.search(text)
     else:
         fm = _RU_FORM_RE.match(text)
         m = _RU_MAIN.search(text)
