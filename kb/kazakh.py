@@ -178,13 +178,19 @@ _KK_RULES = [
 ]
 
 
+def ages_possible_kk(text: str) -> bool:
+    """The pre-check of extract_ages_kk: False means it finds no age in `text` (TextGate)."""
+    low = text.lower()
+    return "жас" in low or " ай" in low or "кәмелет" in low
+
+
 def extract_ages_kk(text: str):
     """Age expressions in Kazakh text (see the module docstring)."""
     from kb.nlp import AgeHit
 
-    low = text.lower()
-    if "жас" not in low and " ай" not in low and "кәмелет" not in low:
+    if not ages_possible_kk(text):
         return []
+    low = text.lower()
     taken, hits = [], []
     for kind, rx, strong in _KK_RULES:
         for m in rx.finditer(low):

@@ -30,6 +30,9 @@ Pipeline (every component is a `@Language.factory`):
   (group cues: orphans, pupils, large families) when another dimension in the same clause says
   *what* it regulates, applies the traps and writes doc._.kb_tags.
 
+Before any of this, kb.tagger asks the TextGate (end of this module) whether a text can get a
+tag at all; most provisions cannot, and get the empty object without spaCy (same output).
+
 English (lang "en"): the knowledge base takes English tags from the aligned Russian provision.
 For `kb tag` on English text this module uses a deliberately small English cue set (a few
 unambiguous phrases per dimension, prefix stems on lower-cased words, simple «under the age of
@@ -295,13 +298,18 @@ _RU_PERIOD_AFTER = re.compile(r"^\s*(?:со\s+дня|с\s+момента|с\s+д
 _RU_PERIOD_GAP = re.compile(r"\b(?:за|течение|срок\w*|период\w*|стаж\w*|через|после|свобод\w*)\b")
 
 
+def ages_possible_ru(text: str) -> bool:
+    """The pre-checks of extract_ages_ru: False means it finds no age in `text` (TextGate)."""
+    if "лет" not in text and "год" not in text and "месяц" not in text and "овершеннол" not in text:
+        return False
+    return _ru_anchored(morph.normalise(text))
+
+
 def extract_ages_ru(text: str) -> list[AgeHit]:
     """Age expressions in Russian text, as month intervals (open upper bound: None)."""
-    if "лет" not in text and "год" not in text and "месяц" not in text and "овершеннол" not in text:
+    if not ages_possible_ru(text):
         return []
     low = morph.normalise(text)
-    if not _ru_anchored(low):
-        return []
     taken: list[tuple[int, int]] = []
     periods: list[tuple[int, int]] = []     # spans read as periods: nothing inside is an age
     hits: list[AgeHit] = []
@@ -421,6 +429,66 @@ _SECOND_ITEM = re.compile(r"(?:^|[\s;:])2\)")
 # (or another actor), not of the child the provision protects
 _ACTOR_BEFORE = re.compile(r"\bлиц(?:о|а|у|ом|ами|ам)?\s*,?\s*$")
 
+# an age expression qualifies a child word next to it: right after it, across at most a few
+# words of the same noun phrase and no clause break («ребенок до трех лет», «детей в возрасте
+# от 14 до 16 лет», «детей, оставшихся без попечения родителей, в возрасте до 18 лет»), or right
+# before it («не достигшие шестнадцати лет несовершеннолетние», kk «он төрт жасқа дейінгі
+# балалар»)
+_ATTACH_BREAK = re.compile(r"[.;:!?\n]|\s(?:и|или|а\s+также|либо|мен|және|немесе)\s")
+_WORD = re.compile(r"\w+")
+_ATTACH_AFTER_WORDS = 6
+_ATTACH_BEFORE_WORDS = 2
+
+
+# «при достижении ими восемнадцатилетнего возраста»: the age of a child named before
+_ANAPHOR = re.compile(r"(?<!\w)(?:им|ими|его|ее|её|их)(?!\w)", re.I)
+
+
+def _qualified_words(text: str, words, ages, hits) -> set[int]:
+    """Indices of the child words (entry, char start, char end, token start, token end) that
+    an explicit age qualifies, so that they add no range of their own to the hull:
+
+    * the age is attached to the word (_age_attached: the same noun phrase);
+    * the age refers back to it by a pronoun («… детям-сиротам … при достижении ими
+      восемнадцатилетнего возраста»): the nearest child word before the age;
+    * the word names the same children again («матери, кормящей ребенка в возрасте до одного
+      года, … перерывы для кормления ребенка»): the same cue as a qualified word;
+    * the word is part of a longer name of something else («центры адаптации
+      несовершеннолетних … детей в возрасте от трех до восемнадцати лет»): a child word inside
+      a longer dimension or flag cue.
+    """
+    out: set[int] = set()
+    for a in ages:
+        near = [i for i, (_, cs, ce, _, _) in enumerate(words) if _age_attached(text, cs, ce, a, words)]
+        if not near and _ANAPHOR.search(text, max(0, a.start - 12), a.end):
+            before = [i for i, (_, _, ce, _, _) in enumerate(words) if ce <= a.start]
+            near = before[-1:]
+        out.update(near)
+    patterns = {words[i][0].pattern for i in out}
+    names = [(s, e) for en, s, e in hits if en.kind in ("dim", "flag")]
+    for i, (en, _, _, s, e) in enumerate(words):
+        if en.pattern in patterns or any(ns <= s and e <= ne and ne - ns > e - s for ns, ne in names):
+            out.add(i)
+    return out
+
+
+def _age_attached(text: str, cs: int, ce: int, age: "AgeHit", words) -> bool:
+    """Whether the age expression `age` is attached to the child word at text[cs:ce]."""
+    if age.start < ce and cs < age.end:
+        return True                                   # the age phrase holds the child word
+    if age.start >= ce:
+        lo, hi, limit = ce, age.start, _ATTACH_AFTER_WORDS
+    else:
+        lo, hi, limit = age.end, cs, _ATTACH_BEFORE_WORDS
+    if hi - lo > 80:
+        return False
+    gap = text[lo:hi]
+    if _ATTACH_BREAK.search(gap) or len(_WORD.findall(gap)) > limit:
+        return False
+    # another child word in between is the one the age is attached to
+    return not any(lo <= ws and we <= hi for _, ws, we, _, _ in words)
+
+
 # --- traps ------------------------------------------------------------------------------------
 
 # an excluded / repealed item: «4) исключен Законом РК от …», «Пункт 3 утратил силу …»
@@ -535,11 +603,14 @@ class CueKeyer:
         self.sorted_orths = numpy.zeros(0, dtype=numpy.uint64)   # rows known to the fast path
         self.sorted_rows = numpy.zeros(0, dtype=numpy.intp)
 
-    def _miss(self, orth: int) -> int:
-        text = self.strings[orth]
+    def lemma_key(self, text: str) -> tuple[str, str]:
+        """(lemma, cue key) of one token text."""
         low = morph.normalise(text)
         lemma = self.lemma_fn(low) if (self.gate is None or self.gate(low)) else low
-        key = self.index.key(lemma, low)
+        return lemma, self.index.key(lemma, low)
+
+    def _miss(self, orth: int) -> int:
+        lemma, key = self.lemma_key(self.strings[orth])
         i = self.n
         if i == len(self.table):
             self.table = numpy.concatenate([self.table, numpy.zeros_like(self.table)])
@@ -928,7 +999,11 @@ class Scorer:
 
         out["flags"] = list(doc.user_data.get(FLAGS, ()))
 
-        # age: explicit child ages win; otherwise the default of the child words
+        # age: the hull of every range the provision names — each explicit age, and the own
+        # range of each child word no explicit age qualifies («несовершеннолетним … и
+        # женщинам, имеющим детей до двенадцати лет»: 0–215, not 0–143); a child word an age
+        # is attached to («ребенок до трех лет», «детей, не достигших четырнадцати лет») adds
+        # nothing of its own
         pregnancy = any(en.kind == "child" and en.pregnancy for en, _, _ in hits)
         ranges, evidence = [], []
         for a in child_ages:
@@ -936,13 +1011,16 @@ class Scorer:
             hi = a.max_months if a.max_months is not None else (215 if a.min_months < 216 else None)
             ranges.append((a.min_months, hi))
             evidence.append(a.text)
-        if not ranges:
-            for en, s, e in hits:
-                if en.kind == "child" and en.age is not None:
-                    ranges.append(en.age)
-                    ph = phrase(s, e)
-                    if ph not in evidence:
-                        evidence.append(ph)
+        words = [(en, offs[s][0], offs[e - 1][0] + offs[e - 1][1], s, e) for en, s, e in hits
+                 if en.kind == "child" and en.age is not None]
+        if child_ages and words:
+            qualified = _qualified_words(text, words, child_ages, hits)
+            words = [w for i, w in enumerate(words) if i not in qualified]
+        for en, cs, ce, s, e in words:
+            ranges.append(en.age)
+            ph = phrase(s, e)
+            if ph not in evidence:
+                evidence.append(ph)
         if pregnancy:
             for en, s, e in hits:
                 if en.kind == "child" and en.pregnancy and en.age is None:
@@ -1011,3 +1089,122 @@ def get_nlp(lang: str = "ru") -> Language:
     nlp.add_pipe("kb_flags")
     nlp.add_pipe("kb_scorer", config={"lang": lang})
     return nlp
+
+
+# --- the text gate ----------------------------------------------------------------------------
+
+
+class TextGate:
+    """Which texts can get a non-empty tag object at all (the others skip spaCy: kb.tagger).
+
+    The scorer returns the empty object unless its child-context gate opens — a child word, a
+    strong dimension cue or an age — and always for an excluded item or a repeal clause. Every
+    child word and strong dimension cue is a cue phrase the PhraseMatcher finds on token cue
+    keys, so a text in which no such phrase has *all* its word keys among the keys of its tokens
+    has none of them. Nothing here approximates the pipeline:
+
+    * tokens: spaCy's tokenizer splits on whitespace first and tokenises each whitespace-free
+      chunk on its own, so a chunk is judged once, by that same tokenizer, and the verdict (the
+      set of phrase keys among its tokens' keys) is cached per chunk string; the tokenizer's
+      special cases, which can re-tokenise across chunks («и т.д.»), are looked for as
+      substrings when one of their tokens has a phrase key;
+    * keys: the pipeline's own CueKeyer.lemma_key (LemmaGate, pymorphy3 / the Kazakh stemmer,
+      CueIndex.key), cached per token text;
+    * ages: the age extractor's own pre-checks (ages_possible_ru, ages_possible_kk);
+    * excluded items and repeal clauses: the scorer's own regexes on the same head.
+
+    tests/test_tagger_gate.py proves gated = ungated output on every corpus text, the style
+    set and the test sentences.
+    """
+
+    MAX_CACHE = 500_000
+
+    def __init__(self, nlp: Language, lang: str):
+        self.lang = lang
+        keyer = nlp.get_pipe("kb_kk_lemmatizer" if lang == "kk" else "kb_lemmatizer")
+        scorer = nlp.get_pipe("kb_scorer")
+        self.tokenizer = getattr(nlp.tokenizer, "tokenizer", nlp.tokenizer)
+        self.lemma_key = keyer.lemma_key
+        self.excluded, self.repeal = scorer.excluded, scorer.repeal
+        if lang == "kk":
+            from kb.kazakh import ages_possible_kk
+            self.ages_possible = ages_possible_kk
+        else:
+            self.ages_possible = ages_possible_ru
+        # the phrases that can open the scorer's gate, as sets of their word keys (punctuation
+        # keys are left out: requiring fewer keys only lets more texts through)
+        self.open = False           # a phrase without a word key: let everything through
+        phrases = set()
+        for seq, entries in keyer.index.sequences.items():
+            if any(en.kind == "child" or (en.kind == "dim" and en.strong) for en in entries):
+                words = frozenset(k for k in seq if any(c.isalpha() for c in k))
+                if not words:
+                    self.open = True
+                phrases.add(words)
+        self.by_key: dict[str, list[frozenset]] = {}
+        for words in phrases:
+            for k in words:
+                self.by_key.setdefault(k, []).append(words)
+        self._token_cache: dict[str, str | None] = {}
+        # special cases (several tokens from one string, or one token across whitespace) that
+        # yield a token with a phrase key: their pieces, to look for in the text
+        self.specials = []
+        for string, subs in self.tokenizer.rules.items():
+            if any(self._token(sub[ORTH]) for sub in subs):
+                # its longest run of letters (the tokenizer splits no run of letters)
+                self.specials.append(max(re.findall(r"[^\W\d_]+", string) or [string], key=len))
+        self.chunk_keys: dict[str, frozenset] = {}   # chunks with phrase keys
+        self.no: set[str] = set()                    # chunks without
+
+    def _token(self, text: str) -> str | None:
+        """The token's cue key if it is a word key of a gate-opening phrase, else None."""
+        if text in self._token_cache:
+            return self._token_cache[text]
+        key = self.lemma_key(text)[1]
+        r = self._token_cache[text] = key if key in self.by_key else None
+        return r
+
+    def _chunk(self, chunk: str) -> frozenset:
+        token = self._token
+        return frozenset(k for k in (token(t.text) for t in self.tokenizer(chunk)) if k is not None)
+
+    def __call__(self, text: str) -> bool:
+        """False: the pipeline gives `text` the empty tag object (no need to run it)."""
+        if self.open:
+            return True
+        head = text[:200]
+        if not text.strip() or self.excluded.match(head) or self.repeal.search(head):
+            return False
+        if self.ages_possible(text):
+            return True
+        if self.specials and any(s in text for s in self.specials):
+            return True
+        chunks = set(text.split())
+        new = chunks.difference(self.no)
+        if not new:
+            return False
+        known = self.chunk_keys
+        if len(self.no) + len(known) > self.MAX_CACHE:
+            self.no.clear()
+            known.clear()
+            self._token_cache.clear()
+        present: set[str] = set()
+        for chunk in new:
+            keys = known.get(chunk)
+            if keys is None:
+                keys = self._chunk(chunk)
+                if keys:
+                    known[chunk] = keys
+                else:
+                    self.no.add(chunk)
+            present |= keys
+        by_key = self.by_key
+        return any(words <= present for k in present for words in by_key[k])
+
+
+@lru_cache(maxsize=None)
+def get_text_gate(lang: str = "ru") -> TextGate | None:
+    """The TextGate of `lang`'s pipeline (ru, kk); None for English (always the full path)."""
+    if lang not in ("ru", "kk"):
+        return None
+    return TextGate(get_nlp(lang), lang)

@@ -22,17 +22,31 @@ from __future__ import annotations
 import gc
 import json
 from functools import lru_cache
+from itertools import islice
 from typing import IO, Iterable, Iterator
 
-TAGGER_VERSION = "rules-4"
+TAGGER_VERSION = "rules-5"
 
 LANGS = {"ru": "ru", "kk": "kk", "en": "en", "rus": "ru", "kaz": "kk", "eng": "en"}
 
 
 class Tagger:
-    """Rule-based tagger over the spaCy pipelines of kb.nlp (built lazily per language)."""
+    """Rule-based tagger over the spaCy pipelines of kb.nlp (built lazily per language).
+
+    Most provisions say nothing about children. A text the TextGate of kb.nlp rules out (no
+    phrase that can open the scorer's child-context gate, no possible age, or an excluded item)
+    gets the empty object without going through spaCy; the output is the same either way
+    (tests/test_tagger_gate.py). `gated=False` runs every text through the pipeline."""
 
     version = TAGGER_VERSION
+
+    def __init__(self, gated: bool = True):
+        self.gated = gated
+
+    def _gate(self, lang: str):
+        from kb.nlp import get_text_gate
+
+        return get_text_gate(LANGS[lang]) if self.gated else None
 
     def _nlp(self, lang: str):
         from kb.nlp import get_nlp
@@ -45,13 +59,33 @@ class Tagger:
     def tag(self, text: str, lang: str = "ru") -> dict:
         """The tag object for one text: dimensions, flags, age_min_months, age_max_months,
         age_groups, age_evidence."""
-        return self._nlp(lang)(text or "")._.kb_tags
+        nlp = self._nlp(lang)
+        gate = self._gate(lang)
+        text = text or ""
+        if gate is not None and not gate(text):
+            return empty_tags()
+        return nlp(text)._.kb_tags
 
     def tag_many(self, texts: Iterable[str], lang: str = "ru", batch_size: int = 256) -> Iterator[dict]:
         """Tag many texts of one language with nlp.pipe; yields in input order."""
         nlp = self._nlp(lang)
-        for doc in nlp.pipe((t or "" for t in texts), batch_size=batch_size):
-            yield doc._.kb_tags
+        gate = self._gate(lang)
+        if gate is None:
+            for doc in nlp.pipe((t or "" for t in texts), batch_size=batch_size):
+                yield doc._.kb_tags
+            return
+        it = iter(texts)
+        while chunk := [t or "" for t in islice(it, batch_size)]:
+            passed = [gate(t) for t in chunk]
+            docs = nlp.pipe([t for t, p in zip(chunk, passed) if p], batch_size=batch_size)
+            for p in passed:
+                yield next(docs)._.kb_tags if p else empty_tags()
+
+
+def empty_tags() -> dict:
+    """The tag object of a text that says nothing about children (a new dict each time)."""
+    return {"dimensions": [], "flags": [], "age_min_months": None, "age_max_months": None,
+            "age_groups": [], "age_evidence": []}
 
 
 @lru_cache(maxsize=1)
