@@ -142,6 +142,26 @@ def render_codebook(taxonomy: Mapping, eval_report: Mapping | None = None,
     for f in taxonomy.get("flags", []):
         lines.append(f"| {f['code']} | {_md_cell(f.get('name', {}).get('en'))} | "
                      f"{_md_cell(_cue_list((f.get('cues') or {}).get('ru')))} |")
+    lines += ["", "## The `kb tag` contract", "",
+              "`kb tag [FILE|-]` reads JSON lines and writes one JSON line per input line, in the "
+              "same order. Input: `{\"id\": \"...\", \"text\": \"...\", \"lang\": \"ru\"}` "
+              "(`lang` optional: `ru`, `kk` or `en`; default `ru`). Output:", "",
+              "```json",
+              '{"id": "...",',
+              ' "dimensions": [{"code": "PRO", "score": 0.91, "primary": true, '
+              '"evidence": ["травли (буллинга)"]}],',
+              ' "flags": ["without_parental_care"],',
+              ' "age_min_months": 168, "age_max_months": 215,',
+              ' "age_groups": ["AG_AD1", "AG_AD2"],',
+              ' "age_evidence": ["с четырнадцатилетнего возраста"]}',
+              "```", "",
+              "`dimensions` is empty and the age fields are null when nothing applies. A malformed "
+              "or blank input line is an error naming its line number. The build stores exactly "
+              "what this function returns for each provision's heading and text; English "
+              "provisions carry the tags of the aligned Russian provision.", "",
+              "```bash",
+              "echo '{\"id\": \"1\", \"text\": \"Ребенок имеет право на защиту от травли.\"}' | kb tag",
+              "```"]
     lines += ["", "## Labelling rules", ""]
     lines += [f"{i}. {rule}" for i, rule in enumerate(LABELLING_RULES, start=1)]
     lines += ["", "The development gold set and its keying are described in "
