@@ -267,6 +267,9 @@ _RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
     (('достиг', 'достижени', 'исполни'), "ge", _build(rf"\b{_REACH}{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     (('совершеннолет',), "ge_adult", re.compile(r"(?<!не)(?<!не\s)\bсовершеннолетн\w*(?:\s+\w+){0,2}?\s+(?:дет|ребен)\w*"), False),
     (('совершеннолет',), "ge_adult", re.compile(rf"\b(?:{_REACH}|по\s+достижении)(?:{_GAP})?совершеннолети\w*"), True),
+    # a bare «детей пятилетнего возраста» (no «с», «до», «достигший» before it: those forms are
+    # read above and take the span first): that year of age, N to N years 11 months
+    (('летн',), "eq", _build(r"(?<!-)\bCNUM(c)", "c"), True),
 ]
 _ORDINAL_YEAR = {"перв": 1, "втор": 2, "трет": 3}
 # «дети первого (второго, третьего) года жизни»: the year of life N is N-1 .. N years of age
