@@ -150,6 +150,45 @@ def build(corpus_dir, live, db_path, raw_dir, delay, discover, force):
 
 
 @cli.command()
+@click.argument("provision_ids", nargs=-1, required=True)
+@click.option("--db", "db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=paths.DEFAULT_DB, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "bib", "ris", "csljson"]),
+              default="text", show_default=True)
+def cite(provision_ids, db_path, fmt):
+    """Print citations of provisions from the built database.
+
+    PROVISION_IDS are provision ids as shown on the provision page, e.g. Z020000345_-z123 or
+    V2200031180-rules.p9.sp4. text is the citation lawyers paste into a chapter; bib, ris and
+    csljson are for Zotero and other reference managers.
+    """
+    import sqlite3
+
+    from kb import citations
+
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    pairs, missing = [], []
+    for pid in provision_ids:
+        prov = conn.execute("select * from provisions where id = ?", (pid,)).fetchone()
+        if prov is None:
+            missing.append(pid)
+            continue
+        act = conn.execute("select * from acts where id = ?", (prov["act_id"],)).fetchone()
+        pairs.append((dict(prov), dict(act)))
+    conn.close()
+    if fmt == "text":
+        for prov, act in pairs:
+            click.echo(citations.citation_string(prov, act))
+    elif pairs:
+        render = {"bib": citations.to_bibtex, "ris": citations.to_ris,
+                  "csljson": citations.to_csljson}[fmt]
+        click.echo(render(pairs).rstrip("\n"))
+    if missing:
+        raise click.ClickException(f"no such provision in {db_path}: {', '.join(missing)}")
+
+
+@cli.command()
 @click.option("--db", "db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               default=paths.DEFAULT_DB, show_default=True)
 @click.option("-h", "--host", default="127.0.0.1", show_default=True)
