@@ -261,6 +261,8 @@ _RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
     (('летн',), "lt", _build(r"\bдо\s+CNUM(c)", "c"), True),
     (('возраст',), "lt", _build(r"\bв\s+возрасте\s+до\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
     (('до ',), "lt", _build(r"\bдо\s+(?:возраста\s+)?NUM(a)\s+UNIT(u)", "a", "u"), False),
+    # «не моложе восемнадцати лет», «не младше 16 лет»: at least that age (read before «моложе»)
+    (('младше', 'моложе'), "ge", _build(r"\bне\s+(?:младше|моложе)\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
     (('младше', 'моложе'), "lt", _build(r"\b(?:младше|моложе)\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
     (('старше',), "ge", _build(r"\bстарше\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
     (('возраст',), "eq", _build(r"\bв\s+возрасте\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
@@ -427,6 +429,8 @@ _COMPETENCE = {
                      r"уәкілетті\s+орган\w*|министрлі\w*|әкімдік\w*|құзірет\w*)[^:;.]{0,160}:\s*1\)", re.I),
 }
 _MATERNAL = frozenset({"HLT", "NUT", "MAT", "FAM"})
+_CHILD_DEFINITION = re.compile(r"(?:^|[\s:;.)])(?:ребенок(?:\s*\(\s*дети\s*\))?|бала(?:\s*\(\s*балалар\s*\))?)"
+                               r"\s*[–—-]\s*(?:лицо|он\s+сегіз|адам)", re.I)
 _SECOND_ITEM = re.compile(r"(?:^|[\s;:])2\)")
 # «… совершенное лицом, достигшим восемнадцатилетнего возраста»: the adult age of the offender
 # (or another actor), not of the child the provision protects
@@ -496,7 +500,10 @@ def _age_attached(text: str, cs: int, ce: int, age: "AgeHit", words) -> bool:
 
 # an excluded / repealed item: «4) исключен Законом РК от …», «Пункт 3 утратил силу …»
 _EXCLUDED = {
-    "ru": re.compile(r"^\s*(?:сноска\.\s*)?(?:[\dа-яa-z]{1,4}(?:-\d+)?[.)]\s*){0,2}"
+    # also an article heading followed by its own repeal note: «Статья 14-1. <заголовок>. Сноска.
+    # Статья 14-1 исключена Законом РК от …»
+    "ru": re.compile(r"^\s*(?:статья\s+\d+(?:-\d+)?\.[^.;]{0,200}\.\s*сноска\.\s*)?"
+                     r"(?:сноска\.\s*)?(?:[\dа-яa-z]{1,4}(?:-\d+)?[.)]\s*){0,2}"
                      r"(?:(?:статья|пункт|подпункт|часть|глава|параграф|абзац)\s+[\d\-]+\s*\)?\s*)?"
                      r"(?:исключен[аоы]?|утратил[аои]?\s+силу)\b", re.I),
     "kk": re.compile(r"^\s*(?:[\dа-я]{1,4}(?:-\d+)?[.)]\s*){0,2}[^.;]{0,40}?"
@@ -872,6 +879,7 @@ class Scorer:
         self.max_secondary = int(sc.get("max_secondary", 2))
         self.max_evidence = int(sc.get("max_evidence", 5))
         self.adult_max = int(sc.get("adult_max_months", 287))
+        self.youth_max = int(sc.get("youth_max_months", 419))
         self.group_discount = float(sc.get("group_discount", 0.35))
         self.position = {d.code: d.position for d in tax.dimensions}
         self.excluded = _EXCLUDED.get(lang, _EXCLUDED["ru"])
@@ -988,6 +996,13 @@ class Scorer:
             gov_ev = gov[4] if gov else [lead[-80:]]
             scored = [(max(scored[0][0], gov[0] if gov else 0.0), True, -self.position["GOV"], "GOV",
                        gov_ev)] + [c for c in scored if c[3] != "GOV"]
+        # the definition of the child («ребенок – лицо, не достигшее …», kk «бала – он сегіз
+        # жасқа толмаған адам») is GOV (TAXONOMY.md): a definitions article that opens with it
+        # is GOV first, whatever other terms it defines (legal representatives: FAM)
+        if len(scored) >= 2 and scored[0][3] != "GOV" and _CHILD_DEFINITION.search(text[:400]):
+            gov = next((c for c in scored if c[3] == "GOV"), None)
+            if gov is not None:
+                scored = [gov] + [c for c in scored if c is not gov]
         if scored:
             top = scored[0]
             chosen = [top]
@@ -1043,7 +1058,10 @@ class Scorer:
         if a.min_months is not None and a.min_months > self.adult_max:
             return False
         if a.max_months is not None and a.max_months > self.adult_max:
-            return False
+            # a range that starts in childhood and ends in youth («молодежь в возрасте от
+            # десяти до двадцати девяти лет», «не достигших двадцатидевятилетнего возраста»,
+            # kk «он төрт жастан жиырма тоғыз жасқа дейінгі») covers children: kept whole
+            return a.min_months is not None and a.min_months < 216 and a.max_months <= self.youth_max
         return True
 
 

@@ -25,7 +25,7 @@ from functools import lru_cache
 from itertools import islice
 from typing import IO, Iterable, Iterator
 
-TAGGER_VERSION = "rules-6"
+TAGGER_VERSION = "rules-7"
 
 LANGS = {"ru": "ru", "kk": "kk", "en": "en", "rus": "ru", "kaz": "kk", "eng": "en"}
 
