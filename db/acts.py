@@ -208,42 +208,47 @@ class ActLoader:
                 self.report.fail("align", f"{act_id} ({lang})",
                                  f"{unaligned} provision(s) have no Russian counterpart")
             local = {prov["id"]: pid.get(mapping.get(prov["id"])) for prov in d["provisions"]}
-            self._store_amendments(act_id, lang, d, local, p, keyed=True)
+            self._store_amendments(act_id, lang, d, local, p)
+
+    def _parse_extra(self, page, kind, parser):
+        """(page, parsed) for the act's /info or /history page, or None when it was not
+        fetched or cannot be read (reported; the act itself still loads)."""
+        from scrapers.adilet.errors import ParseError
+
+        extra = page.extras.get(kind)
+        if extra is None:
+            return None
+        try:
+            return extra, parser(extra.read(), url=extra.url)
+        except (ParseError, ValueError, OSError) as exc:  # OSError: a lost raw object
+            self.report.fail("parse", extra.url, f"{type(exc).__name__}: {exc}")
+            return None
 
     def _store_info_and_history(self, act_id, page) -> None:
         """Metadata from the act's /info page and its versions from /history, when fetched."""
-        from scrapers.adilet.errors import ParseError
         from scrapers.adilet.parse import parse_history, parse_info
 
-        if "info" in page.extras:
-            extra = page.extras["info"]
-            try:
-                info = parse_info(extra.read(), url=extra.url)
-            except (ParseError, ValueError, OSError) as exc:  # OSError: a lost raw object
-                self.report.fail("parse", extra.url, f"{type(exc).__name__}: {exc}")
-            else:
-                current = self.db["acts"].get(act_id)
-                self.db["acts"].update(act_id, {
-                    "issuing_body": current["issuing_body"] or info.issuing_body,
-                    "date_adopted": current["date_adopted"] or info.date_adopted,
-                    "legal_force": info.legal_force, "date_changed": info.date_changed,
-                    "territory": info.territory,
-                })
-        if "history" in page.extras:
-            extra = page.extras["history"]
-            try:
-                history = parse_history(extra.read(), url=extra.url)
-            except (ParseError, ValueError, OSError) as exc:  # OSError: a lost raw object
-                self.report.fail("parse", extra.url, f"{type(exc).__name__}: {exc}")
-            else:
-                self.db["act_versions"].insert_all([{
-                    "act_id": act_id, "date": v.date, "amending_act": v.amending_act,
-                    "amending_act_id": v.amending_act_id, "archive_url": v.archive_url,
-                    "is_current": int(v.is_current), "url": extra.url,
-                    "retrieved_at": extra.retrieved_at, "content_sha256": extra.sha256,
-                } for v in history.versions])
+        found = self._parse_extra(page, "info", parse_info)
+        if found:
+            _, info = found
+            current = self.db["acts"].get(act_id)
+            self.db["acts"].update(act_id, {
+                "issuing_body": current["issuing_body"] or info.issuing_body,
+                "date_adopted": current["date_adopted"] or info.date_adopted,
+                "legal_force": info.legal_force, "date_changed": info.date_changed,
+                "territory": info.territory,
+            })
+        found = self._parse_extra(page, "history", parse_history)
+        if found:
+            extra, history = found
+            self.db["act_versions"].insert_all([{
+                "act_id": act_id, "date": v.date, "amending_act": v.amending_act,
+                "amending_act_id": v.amending_act_id, "archive_url": v.archive_url,
+                "is_current": int(v.is_current), "url": extra.url,
+                "retrieved_at": extra.retrieved_at, "content_sha256": extra.sha256,
+            } for v in history.versions])
 
-    def _store_amendments(self, act_id, lang, doc, pid, page, keyed=False) -> None:
+    def _store_amendments(self, act_id, lang, doc, pid, page) -> None:
         # A record links where its provision does (…#zN, or the act itself for a statutory
         # text, whose provisions have no anchors).
         urls = {prov["id"]: prov["url"] for prov in doc.get("provisions", [])}

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date, datetime
-from typing import Iterable, Mapping
+from typing import Mapping
 
 MONTHS_GENITIVE = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
                    "сентября", "октября", "ноября", "декабря")

@@ -6,7 +6,6 @@
 import sys
 from pathlib import Path
 
-import click
 from click.testing import CliRunner
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "cli.md"

@@ -25,6 +25,7 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 
+from kb.nlp import _alt, number_value
 from kb.taxonomy import load_taxonomy
 
 VOWELS = set("аәеиоөуұүыіэюя")
@@ -128,38 +129,18 @@ _KK_TENS = {"он": 10, "жиырма": 20, "отыз": 30, "қырық": 40, "�
             "жетпіс": 70, "сексен": 80, "тоқсан": 90}
 
 
-def _alt(words):
-    return "|".join(sorted(words, key=len, reverse=True))
-
-
 _KNUM1 = rf"(?:(?:{_alt(_KK_TENS)})(?:\s+(?:{_alt(_KK_UNITS)}))?|(?:{_alt(_KK_UNITS)})(?:\s+жарым)?|\d{{1,3}})"
 _KNUM = rf"(?:{_KNUM1})(?:\s*\(\s*{_KNUM1}\s*\))?"
 _JAS = r"жас(?:қа|тан|ында|ы|ын|та|тағы|тар|ынан)?"
 _AI = r"ай(?:ға|дан|лық|ында)?"
 
 
-def _kv(s: str) -> float | None:
-    s = s.strip()
-    m = re.match(r"\d+", s)
-    if m:
-        return int(m.group())
-    total = 0.0
-    for w in s.split():
-        if w in _KK_TENS:
-            total += _KK_TENS[w]
-        elif w in _KK_UNITS:
-            total += _KK_UNITS[w]
-        elif w == "жарым":
-            total += 0.5
-        elif w.startswith("("):
-            break
-        else:
-            return None
-    return total or None
+# «жарым» (a half): «бір жарым жас» is a year and a half
+_KK_NUMBER_WORDS = {**_KK_TENS, **_KK_UNITS, "жарым": 0.5}
 
 
 def _first_num(s: str) -> float | None:
-    return _kv(s.split("(")[0])
+    return number_value(s.split("(")[0], _KK_NUMBER_WORDS)
 
 
 _B = r"(?<![\wәғқңөұүһі])"

@@ -193,17 +193,22 @@ _UNIT = rf"(?P<{{g}}>{_YEARS}|{_MONTHS})"
 _GAP = r"(?:\s+[^\s.;:]+){0,6}?\s+"
 
 
-def _num_value(s: str) -> float | None:
+def number_value(s: str, words: dict) -> float | None:
+    """Digits, or the sum of number words («двадцать пять», «он төрт жарым»); else None."""
     s = s.strip()
     m = re.match(r"\d+", s)
     if m:
         return int(m.group())
     total = 0.0
     for w in s.split():
-        if w not in _NUMWORD:
+        if w not in words:
             return None
-        total += _NUMWORD[w]
+        total += words[w]
     return total or None
+
+
+def _num_value(s: str) -> float | None:
+    return number_value(s, _NUMWORD)
 
 
 def _cnum_value(s: str) -> int | None:
@@ -250,8 +255,8 @@ _RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
     (('совершеннолет',), "lt_adult", re.compile(rf"\b{_NEG}(?:{_GAP})?совершеннолети\w*"), True),
     (('достижени',), "lt", _build(rf"\bдо\s+(?:его\s+|их\s+)?достижени\w*{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     # «уход за ребенком по достижении им возраста полутора лет» (Social Code): care *until*
-    (('достижени',), "lt_care", _build(rf"(?<=\bуходу\s)за\s+(?:ребенком|детьми)(?:\s+[^\s.;:]+){{0,4}}?\s+по\s+достижении\s+(?:им|ими|ею)?\s*(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
-    (('достижени',), "lt_care", _build(rf"(?<=\bуходом\s)за\s+(?:ребенком|детьми)(?:\s+[^\s.;:]+){{0,4}}?\s+по\s+достижении\s+(?:им|ими|ею)?\s*(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
+    (('достижени',), "lt_care", _build(r"(?<=\bуходу\s)за\s+(?:ребенком|детьми)(?:\s+[^\s.;:]+){0,4}?\s+по\s+достижении\s+(?:им|ими|ею)?\s*(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
+    (('достижени',), "lt_care", _build(r"(?<=\bуходом\s)за\s+(?:ребенком|детьми)(?:\s+[^\s.;:]+){0,4}?\s+по\s+достижении\s+(?:им|ими|ею)?\s*(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     (('совершеннолет',), "lt_adult", re.compile(r"\bдо\s+(?:его\s+|их\s+)?(?:достижения\s+(?:\w+\s+)?)?совершеннолети\w*"), True),
     (('возраст',), "range", _build(r"(?<=\bв\sвозрасте\s)(?:от|с|со)\s+NUM(a)\s+(?:UNIT(v)\s+)?до\s+NUM(b)\s+UNIT(u)", "a", "b", "u", "v"), True),
     (('до ',), "range", _build(r"\b(?:от|с|со)\s+NUM(a)\s+(?:UNIT(v)\s+)?до\s+NUM(b)\s+UNIT(u)", "a", "b", "u", "v"), False),

@@ -22,7 +22,6 @@ import json
 import math
 import re
 import urllib.parse
-from html import escape as html_escape
 from pathlib import Path
 
 from datasette import hookimpl

@@ -498,12 +498,7 @@ def read_constitution_json(path: Path, conf: dict) -> dict:
     """
     act_id = conf["act_id"]
     url = CANONICAL.format(act_id)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise TextFormatError(f"{path.name}: not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise TextFormatError(f"{path.name}: expected a JSON object of sections")
+    data = _json_object(path, "a JSON object of sections")
     doc = _Doc(act_id, url)
     act = _act(act_id, url)
     section = None
@@ -566,15 +561,20 @@ def read_constitution_json(path: Path, conf: dict) -> dict:
     return doc.result(act)
 
 
-def read_zan_json(path: Path, conf: dict) -> dict:
-    """A zan.gov.kz document as another project saved it: metadata fields and `text`, one
-    paragraph a line. Each non-empty line is a paragraph provision `para{n}` (1-based)."""
+def _json_object(path: Path, expected: str) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise TextFormatError(f"{path.name}: not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
-        raise TextFormatError(f"{path.name}: expected a JSON object")
+        raise TextFormatError(f"{path.name}: expected {expected}")
+    return data
+
+
+def read_zan_json(path: Path, conf: dict) -> dict:
+    """A zan.gov.kz document as another project saved it: metadata fields and `text`, one
+    paragraph a line. Each non-empty line is a paragraph provision `para{n}` (1-based)."""
+    data = _json_object(path, "a JSON object")
     missing = [f for f in (conf["act_id_field"], conf["text_field"]) if not data.get(f)]
     if missing:
         raise TextFormatError(f"{path.name}: no {', '.join(missing)} field")

@@ -1,6 +1,5 @@
 """The build on the real saved corpus: atomic, reporting failures, doing no work twice."""
 import hashlib
-import json
 import os
 import shutil
 import signal

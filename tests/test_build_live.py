@@ -123,3 +123,30 @@ def test_a_lost_raw_object_fails_its_page_not_the_build(tmp_path, corpus_dir):
     assert any("does not match its sha256" in reason for _, _, reason in report.failures)
     conn = sqlite3.connect(tmp_path / "kb2.db")
     assert conn.execute("select lang from act_texts").fetchall() == [("rus",)]
+
+
+def test_info_and_history_pages_fill_act_metadata_and_versions(tmp_path, fixtures_dir):
+    pages = {f"/rus/docs/Z2500000777{suffix}": (fixtures_dir / "adilet" / name).read_bytes()
+             for suffix, name in (("", "law_rus.html"), ("/info", "info_rus.html"),
+                                  ("/history", "history_rus.html"))}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/robots.txt":
+            return httpx.Response(200, text="User-agent: *\nDisallow: /api/\n")
+        body = pages.get(request.url.path)
+        return httpx.Response(200, content=body) if body else httpx.Response(404, text="no")
+
+    seeds = tmp_path / "seeds.yml"
+    seeds.write_text("acts:\n  - id: Z2500000777\n    title_ru: a\n    form: law\n", encoding="utf-8")
+    db_path = tmp_path / "kb.db"
+    report = run_build(BuildOptions(db_path=db_path, live=True, raw_dir=tmp_path / "raw", delay=0,
+                                    discover=False, seed_path=seeds, sleep=lambda s: None,
+                                    transport=httpx.MockTransport(handler)))
+    assert report.fatal is None, report.summary()
+    conn = sqlite3.connect(db_path)
+    body, changed, territory = conn.execute(
+        "select issuing_body, date_changed, territory from acts where id = 'Z2500000777'").fetchone()
+    assert (body, changed, territory) == ("Парламент Республики Казахстан", "2026-02-01",
+                                          "Республика Казахстан")
+    versions = conn.execute("select date, is_current from act_versions order by date").fetchall()
+    assert versions == [("2025-03-01", 0), ("2025-05-05", 0), ("2026-02-01", 1)]

@@ -16,7 +16,6 @@ import yaml
 
 from datasette_fixture import A1, A2, build_fixture_db
 
-from db import schema
 from kb import search
 from kb.serve import METADATA, ensure_inspect_file, inspect_path, make_datasette
 

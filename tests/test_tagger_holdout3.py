@@ -25,27 +25,21 @@ from pathlib import Path
 
 import pytest
 
-from kb.evaluate import format_report, load_gold, run_tagger, score
 from kb.nlp import extract_ages_ru
 from kb.tagger import get_tagger
-from kb.taxonomy import DIMENSION_CODES, FLAG_CODES
+from kb.taxonomy import DIMENSION_CODES
+from labelled_sets import SETS, check_labels, load_inline_set, score_set
 
-HOLDOUT3 = Path(__file__).parent / "fixtures" / "tagger" / "holdout3.jsonl"
+HOLDOUT3 = SETS / "holdout3.jsonl"
 
 
 def load_holdout3(path: Path = HOLDOUT3) -> list[dict]:
-    items = load_gold(path)
-    for item in items:
-        item.setdefault("lang", "ru")
-    return items
+    return load_inline_set(path)
 
 
 @pytest.fixture(scope="module")
 def report():
-    items = load_holdout3()
-    rep = score(items, run_tagger(items), code_order=DIMENSION_CODES)
-    print("\n" + format_report(rep, show_errors=True))
-    return rep
+    return score_set(load_holdout3())
 
 
 def test_holdout3_is_well_formed():
@@ -61,16 +55,7 @@ def test_holdout3_is_well_formed():
     for code in DIMENSION_CODES:
         assert sum(code in i["required"] for i in items) >= 3, code
     for i in items:
-        assert i["text"].strip() and i["lang"] in ("ru", "kk")
-        assert set(i["required"]) <= set(DIMENSION_CODES)
-        assert set(i["acceptable"]) <= set(DIMENSION_CODES)
-        assert not set(i["required"]) & set(i["acceptable"])
-        assert i["primary"] in i["required"] if i["required"] else i["primary"] is None
-        assert set(i["flags"]) <= set(FLAG_CODES)
-        lo, hi = i["age_min_months"], i["age_max_months"]
-        assert lo is None or hi is None or lo <= hi
-        if not i["required"] and lo is not None:
-            assert lo >= 216, "a negative with an age names adult 'children' only"
+        check_labels(i)
 
 
 def test_holdout3_micro_f1(report):

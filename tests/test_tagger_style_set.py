@@ -22,26 +22,18 @@ from pathlib import Path
 
 import pytest
 
-from kb.evaluate import format_report, load_gold, run_tagger, score
-from kb.taxonomy import DIMENSION_CODES, FLAG_CODES
+from labelled_sets import SETS, check_labels, load_inline_set, score_set
 
-STYLE_SET = Path(__file__).parent / "fixtures" / "tagger" / "style_set.jsonl"
+STYLE_SET = SETS / "style_set.jsonl"
 
 
 def load_style_set(path: Path = STYLE_SET) -> list[dict]:
-    """The style-set items in the gold format, each with its inline `text` and `lang`."""
-    items = load_gold(path)
-    for item in items:
-        item.setdefault("lang", "ru")
-    return items
+    return load_inline_set(path)
 
 
 @pytest.fixture(scope="module")
 def report():
-    items = load_style_set()
-    rep = score(items, run_tagger(items), code_order=DIMENSION_CODES)
-    print("\n" + format_report(rep, show_errors=True))
-    return rep
+    return score_set(load_style_set())
 
 
 def test_style_set_is_well_formed():
@@ -53,17 +45,7 @@ def test_style_set_is_well_formed():
     assert 0.3 <= len(neg) / len(items) <= 0.5
     assert sum(i["lang"] == "kk" for i in items) >= 25
     for i in items:
-        assert i["text"].strip() and i["lang"] in ("ru", "kk")
-        assert set(i["required"]) <= set(DIMENSION_CODES)
-        assert set(i["acceptable"]) <= set(DIMENSION_CODES)
-        assert not set(i["required"]) & set(i["acceptable"])
-        assert i["primary"] == (i["primary"] and i["primary"]) and (
-            i["primary"] in i["required"] if i["required"] else i["primary"] is None)
-        assert set(i["flags"]) <= set(FLAG_CODES)
-        lo, hi = i["age_min_months"], i["age_max_months"]
-        assert lo is None or hi is None or lo <= hi
-        if not i["required"] and lo is not None:
-            assert lo >= 216, "a negative with an age names adult 'children' only"
+        check_labels(i)
 
 
 def test_style_set_micro_f1(report):
