@@ -6,6 +6,12 @@ Offline: a synthetic law page is built from tests/fixtures/adilet/law_rus.html (
 markup, invented text) with --articles articles, each with parts, subparts and footnotes, plus
 chapters; and the largest real page in ../shared/corpus/adilet is timed as it is. Goal: the
 full parse takes at most 2x the time BeautifulSoup(html, "lxml") needs to build its tree.
+
+    .venv/bin/python bench/bench_parse.py --repeated 5000,10000,20000,40000
+
+Repeated anchors (issue 10, row 11): pages where one anchor (and one subpart number under
+it) repeats N times, timed at each N; the time per anchor must stay flat (linear parse).
+With --quadratic the former id search (`_unique` restarting at _2 each time) is timed too.
 """
 import argparse
 import statistics
@@ -85,7 +91,12 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--articles", type=int, default=1500)
+    ap.add_argument("--repeated", help="comma-separated N: time pages with N repeated anchors")
+    ap.add_argument("--quadratic", action="store_true",
+                    help="with --repeated: also time the former quadratic id search")
     args = ap.parse_args(argv)
+    if args.repeated:
+        return bench_repeated([int(n) for n in args.repeated.split(",")], args.runs, args.quadratic)
 
     rows = [bench(f"synthetic law ({args.articles} articles)", synthetic_law(args.articles), args.runs)]
     pages = sorted(CORPUS.glob("*/*.html"), key=lambda p: p.stat().st_size, reverse=True)
@@ -104,6 +115,56 @@ def main(argv=None) -> int:
               f"{ratio:>5.2f}x")
     print(f"median of {args.runs} runs; goal: ratio <= 2x")
     return 0 if all(r[-1] <= 2 for r in rows) else 1
+
+
+def repeated_anchors(n: int) -> bytes:
+    """One article; n parts all carrying id="z2", each with a subpart numbered 1)."""
+    shell = FIXTURE.read_bytes().decode("utf-8")
+    head, tail = shell[: shell.index("<article>")], shell[shell.index("</article>"):]
+    head = head.replace('charset="windows-1251"', 'charset="utf-8"')
+    parts = "".join(f'<p id="z2">\r\n {NB}{i % 9 + 1}. Часть {i} о площадке.\r\n</p>\r\n'
+                    f'<p>\r\n {NB}1) подпункт части {i};\r\n</p>\r\n' for i in range(n))
+    body = '<article>\r\n<p><b><a name="z1"></a>Статья 1. Правило о площадке</b></p>\r\n'
+    return ("\r\n" + head + body + parts + tail).encode("utf-8")
+
+
+def _quadratic_unique(self, ident: str) -> str:
+    # The id search before issue 10: every repeat restarts at _2.
+    if ident not in self.ids:
+        return ident
+    k = 2
+    while f"{ident}_{k}" in self.ids:
+        k += 1
+    return f"{ident}_{k}"
+
+
+def bench_repeated(sizes: list[int], runs: int, quadratic: bool) -> int:
+    from scrapers.adilet import parse as parse_module
+
+    linear = parse_module._Builder._unique
+    print(f"{'repeated anchors':>16} {'MB':>6} {'provisions':>10} {'parse s':>9} {'us/anchor':>10}"
+          + (f" {'former s':>9} {'former us/anchor':>17}" if quadratic else ""))
+    per_anchor = []
+    for n in sizes:
+        html = repeated_anchors(n)
+        doc = parse_document(html)
+        ids = [p.id for p in doc.provisions]
+        assert len(ids) == len(set(ids)) == 2 * n + 1, "ids not unique"
+        t = median_time(lambda: parse_document(html), runs)
+        per_anchor.append(t / n)
+        line = f"{n:>16} {len(html) / 1e6:>6.2f} {len(ids):>10} {t:>9.3f} {t / n * 1e6:>10.1f}"
+        if quadratic:
+            parse_module._Builder._unique = _quadratic_unique
+            try:
+                q = median_time(lambda: parse_document(html), 1)
+            finally:
+                parse_module._Builder._unique = linear
+            line += f" {q:>9.3f} {q / n * 1e6:>17.1f}"
+        print(line)
+    growth = per_anchor[-1] / per_anchor[0]
+    print(f"median of {runs} runs; time per anchor, largest vs smallest page: {growth:.2f}x "
+          "(goal: <= 1.5x, i.e. linear)")
+    return 0 if growth <= 1.5 else 1
 
 
 if __name__ == "__main__":

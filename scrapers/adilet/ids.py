@@ -8,7 +8,8 @@ import re
 # Up to 2010: letter + 2-digit year + 7 digits + "_" (Z020000345_);
 # from 2011: letter + year + 8 digits (K1100000518);
 # regional and local acts carry a region code and letters (V20NL009228, G25FI31615M).
-ACT_ID_RE = re.compile(r"^[A-Z][0-9]{2}[0-9A-Z]{7}[0-9A-Z_]$")
+# Matched with fullmatch: "$" alone would accept a trailing newline ("Z020000345_\n").
+ACT_ID_RE = re.compile(r"[A-Z][0-9]{2}[0-9A-Z]{7}[0-9A-Z_]")
 
 
 class InvalidActId(ValueError):
@@ -17,13 +18,13 @@ class InvalidActId(ValueError):
 
 def validate_act_id(act_id: str) -> str:
     """Return the ID unchanged if valid, else raise InvalidActId."""
-    if not isinstance(act_id, str) or not ACT_ID_RE.match(act_id):
+    if not isinstance(act_id, str) or not ACT_ID_RE.fullmatch(act_id):
         raise InvalidActId(f"not an Adilet act ID: {act_id!r} (expected e.g. Z020000345_ or K1500000414)")
     return act_id
 
 
 def is_act_id(value: str) -> bool:
-    return isinstance(value, str) and bool(ACT_ID_RE.match(value))
+    return isinstance(value, str) and bool(ACT_ID_RE.fullmatch(value))
 
 
 LANGS = ("rus", "kaz", "eng")

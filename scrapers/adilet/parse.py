@@ -303,6 +303,7 @@ class _Builder:
         self.texts: dict[str, list[str]] = {}     # provision id -> text pieces
         self.paragraphs: dict[str | None, int] = {}
         self.ids: set[str] = set()
+        self.next_suffix: dict[str, int] = {}     # ident -> where _unique resumes its search
         self.last_anchor: str | None = None
         self.signature = False
 
@@ -313,11 +314,17 @@ class _Builder:
         return self.stack[-1][1] if self.stack else None
 
     def _unique(self, ident: str) -> str:
+        """``ident``, else ``ident_k`` with the smallest free k >= 2.
+
+        Ids are only ever added, so the smallest free k of an ident never goes down: the
+        search resumes where the last one stopped (linear in repeated anchors, not quadratic).
+        """
         if ident not in self.ids:
             return ident
-        k = 2
+        k = self.next_suffix.get(ident, 2)
         while f"{ident}_{k}" in self.ids:
             k += 1
+        self.next_suffix[ident] = k + 1
         return f"{ident}_{k}"
 
     def add(self, rank: int, kind: str, number, heading, text, anchor, *, token_key=None,
