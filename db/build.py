@@ -25,6 +25,7 @@ from pathlib import Path
 import sqlite_utils
 
 from db import schema
+from scrapers.adilet.errors import NotALawPage, ParseError
 
 @dataclass
 class BuildOptions:
@@ -41,6 +42,7 @@ class BuildOptions:
     texts_config: Path | None = None  # which corpus texts to load (default kb/data/corpus_texts.yml)
     seed_path: Path | None = None
     act_ids: tuple[str, ...] | None = None   # limit a live build to these acts
+    allow_shrink: bool = False        # publish even when the shrink guard objects (_shrink_check)
 
 
 @dataclass
@@ -89,6 +91,14 @@ class BuildReport:
         return "\n".join(lines)
 
 
+class UnusablePage(ValueError):
+    """A page that parsed but cannot stand for its act (wrong act, no provisions)."""
+
+
+# What makes a raw store copy unusable; OSError: its object lost or damaged on disk.
+_UNUSABLE = (NotALawPage, ParseError, UnusablePage, OSError)
+
+
 @dataclass
 class SourcePage:
     """One saved document page: where it came from and its bytes' hash."""
@@ -106,18 +116,59 @@ class SourcePage:
     note: str | None = None          # provenance of a statutory text (acts.source_note)
     label: str | None = None         # how failures name it (default: url)
     parser: object = None            # statutory text: callable returning the parsed dict
+    # Older good copies of this page (raw store, newest first): tried when this one does not
+    # parse, so one bad re-fetch never drops an act whose good bytes we still hold.
+    fallbacks: list = field(default_factory=list)
+    report: object = None            # where a fallback is reported (BuildReport)
 
     def digest(self) -> str:
         """Identifies the content this page contributes, with its /info and /history pages."""
         return "+".join([self.sha256] + [f"{k}:{p.sha256}" for k, p in sorted(self.extras.items())])
 
     def parse(self) -> dict:
-        """The ParsedDocument.to_dict()-shaped dict of this input."""
+        """The ParsedDocument.to_dict()-shaped dict of this input.
+
+        When the page does not parse (or yields no provisions) and older good copies exist,
+        the newest of them that parses is used instead: this page then takes that copy's
+        hash, URL and retrieval time (the act's provenance names the bytes really used) and
+        the fallback is reported. Without a usable copy the first error is raised.
+        """
         if self.parser is not None:
             return self.parser()
+        if not self.fallbacks:
+            return self._parse_own(strict=False)
+        try:
+            return self._parse_own()
+        except _UNUSABLE as exc:
+            first = exc
+        for older in self.fallbacks:
+            try:
+                doc = older._parse_own()
+            except _UNUSABLE:
+                continue
+            if self.report is not None:
+                self.report.fail("parse", self.label or self.url,
+                                 f"newest copy (sha256 {self.sha256[:12]}, retrieved "
+                                 f"{self.retrieved_at}) unusable: {type(first).__name__}: {first}; "
+                                 f"fell back to the copy retrieved {older.retrieved_at} "
+                                 f"(sha256 {older.sha256[:12]})")
+            self.sha256, self.url, self.retrieved_at = older.sha256, older.url, older.retrieved_at
+            self.loader, self.path = older.loader, older.path
+            self.fallbacks = []
+            return doc
+        raise first
+
+    def _parse_own(self, strict: bool = True) -> dict:
         from scrapers.adilet.parse import parse_document
 
-        return parse_document(self.read(), url=self.url).to_dict()
+        doc = parse_document(self.read(), url=self.url).to_dict()
+        if not strict:
+            return doc
+        if self.act_id and doc["act"].get("id") and doc["act"]["id"] != self.act_id:
+            raise UnusablePage(f"page is act {doc['act']['id']}, expected {self.act_id}")
+        if not doc["provisions"]:
+            raise UnusablePage("no provisions on the page")
+        return doc
 
     def read(self) -> bytes:
         return self.loader() if self.loader else self.path.read_bytes()
@@ -168,20 +219,29 @@ def _corpus_page(path: Path, url: str, act_id: str, lang: str) -> SourcePage:
 
 
 def raw_store_pages(raw_dir: Path) -> list[SourcePage]:
-    """The newest good document page per (act, language) in the raw store."""
+    """The newest good document page per (act, language) in the raw store.
+
+    Older good copies with other bytes ride along as `fallbacks` (newest first), for when the
+    newest one does not parse (SourcePage.parse).
+    """
     from scrapers.rawstore import RawStore
 
     if not raw_dir or not (raw_dir / "responses.jsonl").exists():
         return []
     store = RawStore(raw_dir)
     newest: dict[tuple[str, str, str], dict] = {}
+    older: dict[tuple[str, str, str], list[dict]] = {}
     for rec in store.records():
         if rec.get("kind") not in ("document", "info", "history") or not rec.get("ok") \
                 or not rec.get("act_id"):
             continue
         key = (rec["kind"], rec["act_id"], rec.get("lang") or "rus")
         if key not in newest or rec["retrieved_at"] >= newest[key]["retrieved_at"]:
+            if key in newest:
+                older.setdefault(key, []).append(newest[key])
             newest[key] = rec
+        else:
+            older.setdefault(key, []).append(rec)
 
     def page(rec):
         sha = rec["sha256"]
@@ -194,6 +254,12 @@ def raw_store_pages(raw_dir: Path) -> list[SourcePage]:
         if kind != "document":
             continue
         doc = page(rec)
+        seen = {rec["sha256"]}
+        for old in sorted(older.get((kind, act_id, lang), []), key=lambda r: r["retrieved_at"],
+                          reverse=True):
+            if old["sha256"] not in seen:
+                seen.add(old["sha256"])
+                doc.fallbacks.append(page(old))
         # /info and /history describe the act whatever their language: attach the newest.
         for extra in ("info", "history"):
             recs = [r for (k, a, _), r in newest.items() if k == extra and a == act_id]
@@ -320,6 +386,8 @@ def _run_build(options: BuildOptions, db_path: Path, tmp_path: Path, report: Bui
             pages += corpus_pages(Path(options.corpus_dir))
         if options.raw_dir:
             pages += raw_store_pages(Path(options.raw_dir))
+            for page in pages:
+                page.report = report    # a fallback to an older copy is reported
         superseded: list[str] = []
         if options.corpus_dir:
             from db.texts import text_sources
@@ -354,10 +422,60 @@ def _run_build(options: BuildOptions, db_path: Path, tmp_path: Path, report: Bui
     reusable = not options.force and previous.get("versions") == json.dumps(versions, sort_keys=True)
     _build_into(tmp_path, db_path if reusable else None, pages, options, report, versions,
                 manifest, superseded)
+    with _stage("shrink guard"):
+        reasons = _shrink_check(tmp_path, db_path, options)
+    if reasons:
+        tmp_path.unlink(missing_ok=True)
+        report.fatal = ("the new build is smaller than the database it would replace "
+                        "(shrink guard; `kb build --allow-shrink` publishes it anyway):\n"
+                        + "\n".join(f"    {r}" for r in reasons))
+        return
     with _stage("replace"):
         _fsync(tmp_path)
         os.replace(tmp_path, db_path)
         _fsync_dir(db_path.parent)
+
+
+# The shrink guard (docs/reliability.md): a build may not lose any act of the database it
+# replaces, nor more than this share of its provisions or observations, unless --allow-shrink.
+# Acts are few and each one matters; provisions and observations move a little when a page is
+# amended or a series revised, so a small drop is normal and a large one is a broken input.
+SHRINK_LIMIT = 0.05
+
+
+def _shrink_check(tmp_path: Path, db_path: Path, options: BuildOptions) -> list[str]:
+    """Why the new database (tmp_path) must not replace the previous one; [] when it may."""
+    if options.allow_shrink or not db_path.exists():
+        return []
+    try:
+        old = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        try:
+            old_acts = {r[0] for r in old.execute("select id from acts")}
+            old_counts = {t: old.execute(f"select count(*) from {t}").fetchone()[0]
+                          for t in ("provisions", "observations")}
+        finally:
+            old.close()
+    except sqlite3.DatabaseError:
+        return []       # no readable previous database: nothing to compare with
+    new = sqlite3.connect(f"file:{tmp_path}?mode=ro", uri=True)
+    try:
+        new_acts = {r[0] for r in new.execute("select id from acts")}
+        new_counts = {t: new.execute(f"select count(*) from {t}").fetchone()[0]
+                      for t in ("provisions", "observations")}
+    finally:
+        new.close()
+    reasons = []
+    lost = sorted(old_acts - new_acts)
+    if lost:
+        shown = ", ".join(lost[:20]) + (f" and {len(lost) - 20} more" if len(lost) > 20 else "")
+        reasons.append(f"acts {len(old_acts)} -> {len(new_acts)}: {len(lost)} act(s) of the "
+                       f"previous build missing: {shown}")
+    for table, before in old_counts.items():
+        after = new_counts[table]
+        if before and (before - after) / before > SHRINK_LIMIT:
+            reasons.append(f"{table} {before} -> {after} (-{(before - after) / before:.1%}, "
+                           f"more than {SHRINK_LIMIT:.0%} lost)")
+    return reasons
 
 
 def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage],

@@ -131,7 +131,10 @@ def eval_(gold, corpus_dir, as_json, errors):
 @click.option("--discover/--no-discover", default=True, show_default=True,
               help="With --live: also search Adilet for child-related acts not on the seed list.")
 @click.option("--force", is_flag=True, help="Rebuild everything: parse and tag every input again, even when nothing changed.")
-def build(corpus_dir, live, db_path, raw_dir, delay, discover, force):
+@click.option("--allow-shrink", is_flag=True,
+              help="Replace the database even if the new build lost acts or more than 5% of "
+              "its provisions or observations (refused otherwise).")
+def build(corpus_dir, live, db_path, raw_dir, delay, discover, force, allow_shrink):
     """Build the knowledge base database (atomically replaces --db)."""
     from db.build import BuildOptions, run_build
 
@@ -143,7 +146,7 @@ def build(corpus_dir, live, db_path, raw_dir, delay, discover, force):
             raise click.UsageError("give --corpus DIR (offline) or --live (crawl)")
     report = run_build(BuildOptions(db_path=db_path, corpus_dir=corpus_dir, live=live,
                                     raw_dir=raw_dir, delay=delay, discover=discover,
-                                    force=force, progress=True))
+                                    force=force, allow_shrink=allow_shrink, progress=True))
     click.echo(report.summary())
     if report.fatal:
         sys.exit(1)

@@ -91,7 +91,8 @@ class Source:
     def search_url(self, query: str | None, form: str | None, page: int, pagesize: int) -> str:
         raise NotImplementedError
 
-    def check(self, kind: str, body: bytes, headers: httpx.Headers | dict) -> str | None:
+    def check(self, kind: str, body: bytes, headers: httpx.Headers | dict,
+              url: str | None = None) -> str | None:
         """None if the body is usable for ``kind``, else why not."""
         raise NotImplementedError
 
@@ -140,7 +141,8 @@ class OldAdiletSource(Source):
             parts.append("va=" + quote(form, safe=""))
         return f"{self.base_url}/rus/search/docs/" + "&".join(parts)
 
-    def check(self, kind: str, body: bytes, headers: httpx.Headers | dict) -> str | None:
+    def check(self, kind: str, body: bytes, headers: httpx.Headers | dict,
+              url: str | None = None) -> str | None:
         if kind in ("robots", "indicator"):
             return None
         if not body.strip():
@@ -152,10 +154,28 @@ class OldAdiletSource(Source):
                 return NO_MARKERS
             if body_cut_off(text):
                 return CUT_OFF
-            return None
+            return unparseable(body, url) if url else None
         if is_js_shell(text):
             return JS_SHELL
         return None
+
+
+def unparseable(body: bytes, url: str) -> str | None:
+    """Why a document page that looks like law text still cannot be used, or None.
+
+    Markers are only a hint (an error page may carry «Статья 1.»): a page logged ok is one the
+    build can parse into provisions, so a bad re-fetch never hides the last good copy.
+    """
+    from scrapers.adilet.errors import ParseError
+    from scrapers.adilet.parse import parse_document
+
+    try:
+        doc = parse_document(body, url=url)
+    except ParseError as exc:       # NotALawPage is a ParseError
+        return f"does not parse: {exc}"
+    if not doc.provisions:
+        return "does not parse: no provisions"
+    return None
 
 
 # --- results --------------------------------------------------------------------------------
@@ -234,7 +254,7 @@ class AdiletFetcher:
         if not response.is_success:
             error = f"HTTP {response.status_code}"
         else:
-            error = self.source.check(kind, body, response.headers)
+            error = self.source.check(kind, body, response.headers, url=url)
         common = dict(url=url, final_url=str(response.url), status=response.status_code,
                       headers=dict(response.headers), **meta)
         if body:
