@@ -4,8 +4,21 @@ One ``httpx.Client`` (cookies kept, so the old Adilet host's JSESSIONID survives
 requests), an honest browser-like User-Agent naming the project and a contact, at least
 ``delay`` seconds (or the host's robots.txt Crawl-delay, if longer) between two requests to
 one host, robots.txt read once per host and obeyed, and retries with exponential backoff on
-timeouts, dropped connections, truncated bodies, 429 and 5xx. Redirects are followed here, one hop at a time, so that every hop is spaced, checked
-against robots.txt and a loop is caught.
+timeouts, dropped connections, truncated bodies, 429 and 5xx. Redirects are followed here, one
+hop at a time, so that every hop is spaced, checked against robots.txt and a loop is caught.
+
+Hard limits (issue 10; docs/reliability-fetch.md), so no server can make a crawl hang or eat
+the machine:
+
+* ``deadline`` (60 s): the total time of one attempt (connect, headers, body), however slowly
+  the bytes trickle (``scrapers/limits.py``); ``timeout`` (30 s) still bounds each socket wait.
+* ``max_bytes`` (32 MiB): the body after decompression; a larger Content-Length is refused
+  before the body is read, a gzip bomb after ``max_bytes`` inflated bytes. Never retried.
+* ``max_retry_after`` (60 s): the most one URL waits in total on Retry-After; a server asking
+  for longer gets the URL recorded as failed at once, without waiting.
+* ``max_host_failures`` (3): after that many URLs of one host in a row fail without an answer
+  (timeouts, refused connections, 5xx/429 after retries), the host is given up for the rest
+  of the run: its later URLs fail at once with HostGivenUp, without a request.
 
 Time is injectable (``sleep``, ``clock``, ``now``) so tests run instantly and can still assert
 every wait the client asked for.
@@ -25,6 +38,9 @@ from pathlib import Path
 
 import certifi
 import httpx
+
+from scrapers.limits import (ACCEPT_ENCODING, BodyTooLarge, BoundedDecoder, UnsupportedEncoding,
+                             deadline, deadline_transport)
 
 # --- who we are: the one place the crawler's identity is configured -----------------------
 
@@ -58,7 +74,13 @@ def default_user_agent() -> str:
 DEFAULT_HEADERS = {
     "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
     "Accept-Language": "ru,kk;q=0.9,en;q=0.5",
+    "Accept-Encoding": ACCEPT_ENCODING,
 }
+
+MAX_BODY_BYTES = 32 * 1024 * 1024   # the largest Adilet pages (codes) are a few MB
+DEADLINE = 60.0                     # seconds per attempt, all included
+MAX_RETRY_AFTER = 60.0              # seconds one URL may wait on Retry-After, in total
+MAX_HOST_FAILURES = 3               # failed URLs in a row before a host is given up
 
 CERTS_DIR = Path(__file__).parent / "certs"
 
@@ -80,6 +102,18 @@ class FetchFailed(Exception):
 
 class RobotsDisallowed(FetchFailed):
     """robots.txt forbids the URL; it was never requested."""
+
+
+class HostUnavailable(FetchFailed):
+    """No usable answer from the host (timeouts, connection errors, 5xx/429 after retries)."""
+
+
+class HostGivenUp(FetchFailed):
+    """The host failed too often in a row this run; the URL was skipped without a request."""
+
+
+class ResponseRefused(FetchFailed):
+    """The host answered, but the response breaks a hard limit (too large, unknown encoding)."""
 
 
 class CertificateBundleError(ValueError):
@@ -108,6 +142,8 @@ class _Host:
     crawl_delay: float = 0.0          # robots.txt Crawl-delay for our agent, when longer
     robots: urllib.robotparser.RobotFileParser | None = None
     robots_error: str | None = None
+    failures: int = 0                 # URLs in a row that got no usable answer
+    gave_up: str | None = None        # why the host is skipped for the rest of the run
 
 
 def _origin(url: httpx.URL) -> str:
@@ -128,13 +164,22 @@ class PoliteClient:
                  now: Callable[[], datetime] | None = None,
                  timeout: float = 30.0, max_redirects: int = 10, max_attempts: int = 4,
                  backoff: float = 2.0, max_backoff: float = 60.0,
-                 max_retry_after: float = 120.0, user_agent: str | None = None,
+                 max_retry_after: float = MAX_RETRY_AFTER, deadline: float = DEADLINE,
+                 max_bytes: int = MAX_BODY_BYTES, max_host_failures: int = MAX_HOST_FAILURES,
+                 user_agent: str | None = None,
                  obey_robots: bool = True, robots_agent: str = PROJECT, cert_dir: Path | None = CERTS_DIR,
                  on_robots: Callable[[str, httpx.Response | None, str | None], None] | None = None):
         if delay < 0:
             raise ValueError("delay must be >= 0")
         if max_attempts < 1:
             raise ValueError("max_attempts must be >= 1")
+        if not deadline > 0 or not timeout > 0:
+            raise ValueError("deadline and timeout must be > 0")
+        if max_bytes < 1 or max_host_failures < 1 or max_retry_after < 0:
+            raise ValueError("max_bytes and max_host_failures must be >= 1, max_retry_after >= 0")
+        self.deadline = deadline
+        self.max_bytes = max_bytes
+        self.max_host_failures = max_host_failures
         self.delay = delay
         self.max_redirects = max_redirects
         self.max_attempts = max_attempts
@@ -154,7 +199,7 @@ class PoliteClient:
         headers = dict(DEFAULT_HEADERS, **{"User-Agent": self.user_agent})
         kwargs = {}
         if transport is None:
-            kwargs["verify"] = build_ssl_context(cert_dir)
+            kwargs["transport"] = deadline_transport(build_ssl_context(cert_dir))
         else:
             kwargs["transport"] = transport
         # Redirects are followed by get() itself, hop by hop (spacing, robots, loops).
@@ -259,63 +304,125 @@ class PoliteClient:
             if when.tzinfo is None:
                 when = when.replace(tzinfo=timezone.utc)
             seconds = (when - self._now()).total_seconds()
-        return max(0.0, min(seconds, self.max_retry_after))
+        return max(0.0, seconds)     # uncapped: _request refuses to wait beyond the cap
 
     def _backoff(self, attempt: int) -> float:
         return min(self.backoff * (2 ** (attempt - 1)), self.max_backoff)
 
     def _send_once(self, url: str, headers=None) -> httpx.Response:
-        """One request, body read in full; raises httpx errors, including a short body."""
+        """One request within the deadline, body read in full and within max_bytes.
+
+        Raises httpx errors (a short body included) or BodyTooLarge / UnsupportedEncoding.
+        """
         parsed = httpx.URL(url)
         self._wait_turn(parsed)
         request = self._client.build_request("GET", url, headers=headers)
-        response = self._client.send(request)
+        started = time.monotonic()
         try:
-            response.read()
-        finally:
-            response.close()
+            with deadline(self.deadline):
+                response = self._client.send(request, stream=True)
+                try:
+                    body, received = self._read_body(response)
+                finally:
+                    response.close()
+        except httpx.TimeoutException as exc:
+            if time.monotonic() - started >= self.deadline - 0.05:
+                raise httpx.ReadTimeout(f"total deadline of {self.deadline:g} s per request "
+                                        f"exceeded ({exc or type(exc).__name__})",
+                                        request=request) from exc
+            raise
         declared = response.headers.get("Content-Length")
-        received = response.num_bytes_downloaded
-        if not received and response.headers.get("Content-Encoding", "identity") == "identity":
-            # A body handed over already in memory (not streamed) counts as it stands.
-            received = len(response.content)
-        if declared and declared.isdigit() and received != int(declared):
+        if declared and declared.isdigit() and received is not None and received != int(declared):
             raise httpx.RemoteProtocolError(
                 f"truncated body: Content-Length {declared}, received {received} bytes",
                 request=request)
-        return response
+        # The body is decoded here (BoundedDecoder), so the response handed on carries it as
+        # content, with the headers exactly as received.
+        out = httpx.Response(response.status_code, content=body, request=request,
+                             extensions=response.extensions)
+        out.headers = response.headers
+        return out
+
+    def _read_body(self, response: httpx.Response) -> tuple[bytes, int | None]:
+        """(decoded body, raw bytes received or None when unknown), within max_bytes."""
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise BodyTooLarge(f"Content-Length {int(declared):,} is more than the "
+                               f"{self.max_bytes:,}-byte limit; body not read")
+        if response.is_stream_consumed:
+            # A body handed over already in memory (MockTransport), decoded by httpx.
+            body = response.content
+            if len(body) > self.max_bytes:
+                raise BodyTooLarge(f"body larger than {self.max_bytes:,} bytes")
+            identity = response.headers.get("Content-Encoding", "identity") == "identity"
+            return body, len(body) if identity else None
+        decoder = BoundedDecoder(response.headers.get("Content-Encoding"), self.max_bytes)
+        received = 0
+        for chunk in response.iter_raw():
+            received += len(chunk)
+            decoder.feed(chunk)
+        return decoder.finish(), received
+
+    def _attempts(self, url: str, headers=None) -> httpx.Response:
+        """GET with retries; returns a non-retryable response or raises FetchFailed."""
+        last_error = None
+        waited_retry_after = 0.0
+        for attempt in range(1, self.max_attempts + 1):
+            try:
+                response = self._send_once(url, headers)
+            except (BodyTooLarge, UnsupportedEncoding) as exc:
+                raise ResponseRefused(f"refused: {exc}", url=url) from exc
+            except _RETRY_EXCEPTIONS as exc:
+                message = str(exc) or type(exc).__name__
+                if "CERTIFICATE_VERIFY_FAILED" in message:
+                    raise HostUnavailable(
+                        f"TLS verification failed ({message}); add the missing intermediate "
+                        f"CA to scrapers/certs/ (see its README)", url=url) from exc
+                last_error = HostUnavailable(f"{type(exc).__name__}: {message}", url=url)
+                if attempt < self.max_attempts:
+                    self._pause(self._backoff(attempt))
+                continue
+            except httpx.HTTPError as exc:  # invalid URL, undecodable body …: no retry
+                raise FetchFailed(f"{type(exc).__name__}: {exc}", url=url) from exc
+            if response.status_code not in RETRY_STATUSES:
+                return response
+            last_error = HostUnavailable(f"HTTP {response.status_code} after {attempt} attempt(s)",
+                                         url=url, status=response.status_code,
+                                         headers=dict(response.headers))
+            if attempt < self.max_attempts:
+                wait = self._retry_after(response) if response.status_code in (429, 503) else None
+                if wait is not None and waited_retry_after + wait > self.max_retry_after:
+                    # Waiting that long holds the whole crawl up; the URL is recorded as
+                    # failed now and the next build tries again.
+                    last_error = HostUnavailable(
+                        f"HTTP {response.status_code}: the server asks to retry after {wait:g} s; "
+                        f"more than the {self.max_retry_after:g} s cap per URL, not retried",
+                        url=url, status=response.status_code, headers=dict(response.headers))
+                    break
+                if wait is not None:
+                    waited_retry_after += wait
+                self._pause(wait if wait is not None else self._backoff(attempt))
+        raise last_error
 
     def _request(self, url: str, *, check_robots: bool = True, headers=None) -> httpx.Response:
-        """GET with retries; returns a non-retryable response or raises FetchFailed."""
+        """One URL (no redirects): robots, the host's give-up, retries."""
+        host = self._host(httpx.URL(url))
+        if host.gave_up:
+            raise HostGivenUp(host.gave_up, url=url)
         if check_robots:
             ok, reason = self.allowed(url)
             if not ok:
                 raise RobotsDisallowed(f"refused by robots.txt: {reason}", url=url)
-        last_error = None
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                response = self._send_once(url, headers)
-            except _RETRY_EXCEPTIONS as exc:
-                message = str(exc) or type(exc).__name__
-                if "CERTIFICATE_VERIFY_FAILED" in message:
-                    raise FetchFailed(
-                        f"TLS verification failed ({message}); add the missing intermediate "
-                        f"CA to scrapers/certs/ (see its README)", url=url) from exc
-                last_error = FetchFailed(f"{type(exc).__name__}: {message}", url=url)
-                if attempt < self.max_attempts:
-                    self._pause(self._backoff(attempt))
-                continue
-            except httpx.HTTPError as exc:  # invalid URL, unsupported protocol …: no retry
-                raise FetchFailed(f"{type(exc).__name__}: {exc}", url=url) from exc
-            if response.status_code not in RETRY_STATUSES:
-                return response
-            last_error = FetchFailed(f"HTTP {response.status_code} after {attempt} attempt(s)",
-                                     url=url, status=response.status_code,
-                                     headers=dict(response.headers))
-            if attempt < self.max_attempts:
-                wait = self._retry_after(response) if response.status_code in (429, 503) else None
-                self._pause(wait if wait is not None else self._backoff(attempt))
-        raise last_error
+        try:
+            response = self._attempts(url, headers)
+        except HostUnavailable as exc:
+            host.failures += 1
+            if host.failures >= self.max_host_failures:
+                host.gave_up = (f"skipped: gave up on {_origin(httpx.URL(url))} after "
+                                f"{host.failures} failed requests in a row (last: {exc})")
+            raise
+        host.failures = 0
+        return response
 
     def get(self, url: str, *, params=None, headers=None) -> httpx.Response:
         """GET ``url`` politely, following redirects; see the class docstring.

@@ -13,7 +13,7 @@ import pytest
 
 from scrapers.adilet.fetch import NO_MARKERS, AdiletFetcher, OldAdiletSource, decode_leniently
 from scrapers.adilet.ids import InvalidActId
-from scrapers.http import (CONTACT, PROJECT, CertificateBundleError, PoliteClient,
+from scrapers.http import (CONTACT, PROJECT, CertificateBundleError, FetchFailed, PoliteClient,
                            build_ssl_context)
 from scrapers.rawstore import RawStore
 
@@ -162,9 +162,18 @@ def test_retry_after_http_date_and_cap(clock):
     site.add("/data", *responses, host="example.org")
     with PoliteClient(transport=httpx.MockTransport(site), sleep=clock.sleep,
                       clock=clock.clock, now=lambda: now, max_retry_after=120) as client:
-        response = client.get("https://example.org/data")
-    assert response.content == b"ok"
-    assert clock.sleeps == [1.0, 30.0, 120.0]  # robots.txt, then the data
+        # 30 s (the HTTP date) is waited; 86,400 s more is beyond the cap: no wait, no retry.
+        with pytest.raises(FetchFailed, match=r"retry after 86400 s; more than the 120 s cap"):
+            client.get("https://example.org/data")
+        assert clock.sleeps == [1.0, 30.0]  # robots.txt, then the data
+        assert len(site.paths("example.org")) == 1 + 2
+        # The cap is per URL in total: 30 + 30 + 30 s would pass 60 s, so the third is refused.
+        site.add("/again", *[page(b"", 429, **{"Retry-After": "30"})] * 3, page(b"ok"),
+                 host="example.org")
+        client.max_retry_after = 60
+        with pytest.raises(FetchFailed, match="more than the 60 s cap"):
+            client.get("https://example.org/again")
+    assert clock.sleeps == [1.0, 30.0, 1.0, 30.0, 30.0]
 
 
 def test_503_then_success(fetcher, site, clock, good):
