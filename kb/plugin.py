@@ -31,6 +31,8 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup, escape
 
 from kb import citations, morph, search
+from kb import web
+from kb.web import pages
 
 DATABASE = "kb"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -64,7 +66,8 @@ def prepare_connection(conn, database):
 @hookimpl
 def prepare_jinja2_environment(env):
     # kb.plugin is a module, not a package, so Datasette does not find kb/templates by itself.
-    env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(TEMPLATES))])
+    env.loader = ChoiceLoader([env.loader, FileSystemLoader([str(TEMPLATES),
+                                                             str(web.TEMPLATES)])])
 
 
 # --- cells -----------------------------------------------------------------------------------
@@ -517,4 +520,4 @@ def register_routes():
     return [
         (rf"^/{DATABASE}/provision/(?P<id>[^/]+)$", provision_redirect),
         (rf"^/{DATABASE}/indicator/(?P<code>[^/]+)$", indicator_page),
-    ]
+    ] + pages.ROUTES  # the lawyer-facing pages (kb/web): /, /search, /acts/…, /coverage, /age/…

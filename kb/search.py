@@ -101,50 +101,115 @@ def _quote(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+_SYNTAX_RE = re.compile(r'"([^"]*)"?|(\S+)')
+OR_WORDS = ("OR", "ИЛИ")  # upper case only: «или» in a phrase is a word
+
+
+def parse_query(q: str | None) -> list:
+    """The query's items in order: ("or",), ("phrase", [words]) or ("word", word, prefix).
+
+    Syntax (nothing else is special): `OR` / `ИЛИ` between words, `"words in order"`, a
+    trailing `*` for a prefix (`опек*`). Any other character is only a word separator.
+    """
+    items = []
+    for m in _SYNTAX_RE.finditer(q or ""):
+        if m.group(1) is not None:
+            phrase = morph.words(m.group(1))
+            if phrase:
+                items.append(("phrase", phrase))
+            continue
+        chunk = m.group(2)
+        if chunk in OR_WORDS:
+            items.append(("or",))
+            continue
+        found = morph.words(chunk)
+        for i, word in enumerate(found):
+            prefix = i == len(found) - 1 and chunk.rstrip().endswith("*") and \
+                chunk.rstrip("*").endswith(word)
+            items.append(("word", word, prefix))
+    return items
+
+
+def _term(word: str, prefix: bool = False) -> dict:
+    norm = morph.normalise(word)
+    if _NUMBERISH_RE.match(norm):
+        return {"word": norm, "exact": norm}
+    if prefix:  # the user chose the prefix: no lemma, no stemming
+        return {"word": norm, "lemma": norm, "prefix": norm, "stem": None, "user_prefix": True}
+    lemma = morph.lemma(word)
+    stem = None
+    if is_kazakh(norm) or (_CYRILLIC_RE.search(norm) and not _known_russian(norm)):
+        stem = kazakh_stem(norm)
+    return {"word": norm, "lemma": lemma, "prefix": norm, "stem": stem}
+
+
 def query_terms(q: str | None) -> list[dict]:
     """The analysed query: one dict per word with its lemma, raw prefix and Kazakh stem."""
     terms = []
     seen = set()
-    for word in morph.words(q or ""):
-        norm = morph.normalise(word)
-        if norm in seen:
-            continue
-        seen.add(norm)
-        if _NUMBERISH_RE.match(norm):
-            terms.append({"word": norm, "exact": norm})
-            continue
-        lemma = morph.lemma(word)
-        stem = None
-        if is_kazakh(norm) or (_CYRILLIC_RE.search(norm) and not _known_russian(norm)):
-            stem = kazakh_stem(norm)
-        terms.append({"word": norm, "lemma": lemma, "prefix": norm, "stem": stem})
-        if len(terms) >= MAX_TERMS:
-            break
+    for item in parse_query(q):
+        words = item[1] if item[0] == "phrase" else [item[1]] if item[0] == "word" else []
+        for word in words:
+            norm = morph.normalise(word)
+            if norm in seen:
+                continue
+            seen.add(norm)
+            terms.append(_term(word, item[0] == "word" and item[2]))
+            if len(terms) >= MAX_TERMS:
+                return terms
     return terms
+
+
+def _word_group(term: dict) -> str:
+    if "exact" in term:
+        return _quote(term["exact"])
+    alternatives = []
+    lemma = None if term["lemma"] == term["prefix"] else _quote(term["lemma"])
+    for alt in (lemma, _quote(term["prefix"]) + "*",
+                _quote(term["stem"]) + "*" if term["stem"] else None):
+        if alt and alt not in alternatives:
+            alternatives.append(alt)
+    return alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
+
+
+def _phrase_group(words: list[str]) -> str:
+    """The words in this order: as typed, or as lemmas (any form, ё = е)."""
+    raw = " ".join(morph.normalise(w) for w in words)
+    lemmas = " ".join(morph.lemma(w) for w in words)
+    if len(words) == 1:
+        return _word_group(_term(words[0]))
+    return _quote(raw) if raw == lemmas else f"({_quote(raw)} OR {_quote(lemmas)})"
 
 
 def build_fts_query(q: str | None) -> str:
     """An FTS5 MATCH expression for a free-text query (Russian or Kazakh).
 
-    Words are ANDed; each word is (lemma OR raw-prefix* [OR kazakh-stem*]). No column filters
-    are used, so the same expression works on provisions_fts and provision_texts_fts.
+    Words are ANDed; each word is (lemma OR raw-prefix* [OR kazakh-stem*]); `OR` between words
+    makes alternatives of the AND-groups on either side, `"…"` a phrase, `word*` a prefix.
+    No column filters are used, so the same expression works on provisions_fts and
+    provision_texts_fts.
     """
-    groups = []
-    for term in query_terms(q):
-        if "exact" in term:
-            groups.append(_quote(term["exact"]))
+    alternatives, group, count = [], [], 0
+    for item in parse_query(q):
+        if item[0] == "or":
+            if group:
+                alternatives.append(group)
+                group = []
             continue
-        alternatives = []
-        lemma = None if term["lemma"] == term["prefix"] else _quote(term["lemma"])
-        for alt in (lemma, _quote(term["prefix"]) + "*",
-                    _quote(term["stem"]) + "*" if term["stem"] else None):
-            if alt and alt not in alternatives:
-                alternatives.append(alt)
-        groups.append(alternatives[0] if len(alternatives) == 1
-                      else "(" + " OR ".join(alternatives) + ")")
-    if not groups:
+        if count >= MAX_TERMS:
+            break
+        count += 1
+        if item[0] == "phrase":
+            group.append(_phrase_group(item[1][:MAX_TERMS]))
+        else:
+            group.append(_word_group(_term(item[1], item[2])))
+    if group:
+        alternatives.append(group)
+    if not alternatives:
         return EMPTY_QUERY
-    return " AND ".join(groups)
+    if len(alternatives) == 1:
+        return " AND ".join(alternatives[0])
+    return " OR ".join("(" + " AND ".join(g) + ")" for g in alternatives)
 
 
 def _is_hit(token: str, terms: list[dict]) -> bool:

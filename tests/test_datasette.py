@@ -289,37 +289,7 @@ async def test_export_links_offered_only_where_there_are_provisions(ds):
 # --- pages ---------------------------------------------------------------------------------------
 
 
-async def test_provision_page(ds):
-    response = await ds.client.get(f"/kb/provisions/{A1}-z123")
-    assert response.status_code == 200
-    html = response.text
-    # path with links: act › chapter › article › this
-    assert f'<a href="/kb/acts/{A1}">Закон «О правах ребенка в Республике Казахстан»</a>' in html
-    assert f'<a href="/kb/provisions/{A1}-z10">Глава 2. Основные права ребенка</a>' in html
-    assert f'<a href="/kb/provisions/{A1}-z12">Статья 16-1. Право ребенка на защиту от травли</a>' in html
-    assert "Действует / in force" in html
-    # evidence phrases highlighted inside the text, age interval and bands
-    assert '<mark class="kb-evidence">профилактику травли</mark>' in html
-    assert '<mark class="kb-evidence">достигших четырнадцатилетнего возраста</mark>' in html
-    assert "14–17 лет (168–215 мес.)" in html and "AG_AD1" in html and "AG_AD2" in html
-    # amendment history, official link with anchor, citation and exports
-    assert "Пункт 2 в редакции Закона РК от 19.06.2023 № 22-VIII." in html
-    assert f'id="kb-official" href="https://adilet.zan.kz/rus/docs/{A1}#z123"' in html
-    assert ("Закон Республики Казахстан от 8 августа 2002 года № 345-II «О правах ребенка в "
-            "Республике Казахстан», ст. 16-1, п. 2 (с изменениями и дополнениями по состоянию на "
-            "01.08.2026). URL: https://adilet.zan.kz/rus/docs/Z020000345_#z123 (дата обращения: "
-            "05.08.2026)") in html
-    assert f'href="/kb/provisions/{A1}-z123.bib"' in html and 'id="kb-copy"' in html
-
-
-async def test_provision_page_kazakh_text_and_repealed_status(ds):
-    html = (await ds.client.get(f"/kb/provisions/{A1}-z13")).text
-    assert 'id="kb-text-kaz"' in html and "Әрбір баланың құрдастары" in html
-    assert '<mark class="kb-evidence">травли (буллинга)</mark>' in html
-    assert "Глава 2 дополнена статьей 16-1" not in html  # that note belongs to the article
-    repealed = (await ds.client.get(f"/kb/provisions/{A2}-z5")).text
-    assert "Утратил силу / repealed" in repealed
-    assert "(утратил силу; с изменениями" in repealed
+# The provision page itself moved to /acts/{act}/{path} (kb/web): tests/test_web.py.
 
 
 async def test_provision_short_url_redirects(ds):

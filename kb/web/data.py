@@ -1,0 +1,172 @@
+"""What the pages read from the `kb` database, as plain dicts.
+
+Everything runs through `datasette.get_database("kb").execute(...)` with parameters. Columns
+added by later schema versions (`provisions.slug`, `acts.edition_date`, `acts.title_kk`,
+`acts.child_provisions`, `provisions.pdf_check` …) are used when the database has them.
+The database is published immutable, so per-act slug maps are cached for the process.
+"""
+from __future__ import annotations
+
+import urllib.parse
+
+from kb.web import slugs
+
+DATABASE = "kb"
+
+
+def db_of(datasette):
+    return datasette.get_database(DATABASE)
+
+
+async def rows(db, sql, params=None) -> list[dict]:
+    return [dict(r) for r in (await db.execute(sql, params or {})).rows]
+
+
+def _cache(datasette) -> dict:
+    cache = getattr(datasette, "_kb_web_cache", None)
+    if cache is None:
+        cache = {}
+        datasette._kb_web_cache = cache
+    return cache
+
+
+async def columns(datasette, table: str) -> set[str]:
+    cache = _cache(datasette)
+    key = ("columns", table)
+    if key not in cache:
+        cache[key] = set(await db_of(datasette).table_columns(table))
+    return cache[key]
+
+
+async def has_table(datasette, table: str) -> bool:
+    cache = _cache(datasette)
+    key = ("table", table)
+    if key not in cache:
+        found = await rows(db_of(datasette), "select 1 from sqlite_master where name = :n",
+                           {"n": table})
+        cache[key] = bool(found)
+    return cache[key]
+
+
+# --- slugs and URLs --------------------------------------------------------------------------
+
+
+async def act_slugs(datasette, act_id: str) -> dict[str, str]:
+    """provision id → slug for one act (the slug column, or derived from the tree)."""
+    cache = _cache(datasette)
+    key = ("slugs", act_id)
+    if key in cache:
+        return cache[key]
+    db = db_of(datasette)
+    if "slug" in await columns(datasette, "provisions"):
+        found = await rows(db, "select id, slug from provisions where act_id = :a", {"a": act_id})
+        result = {r["id"]: r["slug"] for r in found if r["slug"]}
+    else:
+        found = await rows(db, """select id, parent_id, kind, number from provisions
+                                  where act_id = :a order by position""", {"a": act_id})
+        result = slugs.derive_slugs(found)
+    if len(cache) > 2000:  # bounded: a long-running server sees at most every act
+        cache.clear()
+    cache[key] = result
+    return result
+
+
+def act_url(act_id: str) -> str:
+    return "/acts/" + urllib.parse.quote(act_id, safe="")
+
+
+def provision_url(act_id: str, slug: str | None) -> str:
+    if not slug:
+        return act_url(act_id)
+    return act_url(act_id) + "/" + slugs.slug_to_path(slug)
+
+
+async def provision_urls(datasette, pairs) -> dict[str, str]:
+    """{provision id: readable URL} for (provision id, act id) pairs."""
+    out = {}
+    for pid, act_id in pairs:
+        slug = (await act_slugs(datasette, act_id)).get(pid)
+        out[pid] = provision_url(act_id, slug)
+    return out
+
+
+async def provision_by_slug(datasette, act_id: str, slug: str) -> dict | None:
+    db = db_of(datasette)
+    if "slug" in await columns(datasette, "provisions"):
+        found = await rows(db, "select * from provisions where act_id = :a and slug = :s",
+                           {"a": act_id, "s": slug})
+        return found[0] if found else None
+    by_slug = {s: pid for pid, s in (await act_slugs(datasette, act_id)).items()}
+    pid = by_slug.get(slug)
+    if pid is None:
+        return None
+    found = await rows(db, "select * from provisions where id = :id", {"id": pid})
+    return found[0] if found else None
+
+
+async def resolve_old_id(datasette, provision_id: str) -> str | None:
+    """The readable URL for a provision id, current or from before the slug scheme."""
+    db = db_of(datasette)
+    found = await rows(db, "select id, act_id from provisions where id = :id",
+                       {"id": provision_id})
+    if found:
+        return (await provision_urls(datasette, [(found[0]["id"], found[0]["act_id"])]))[
+            found[0]["id"]]
+    # old ids are {act_id}-{rest}; act ids have no "-", so split at the first one
+    act_id, sep, rest = provision_id.partition("-")
+    if not sep or not rest:
+        return None
+    act = await rows(db, "select id from acts where id = :a", {"a": act_id})
+    if not act:
+        return None
+    for candidate in slugs.old_id_candidates(act_id, rest):
+        if await provision_by_slug(datasette, act_id, candidate):
+            return provision_url(act_id, candidate)
+    anchor, _, sub = rest.partition(".")
+    if anchor.startswith("z"):
+        # an Adilet anchor id: the provision that owns the anchor, or its numbered subpart
+        owner = await rows(db, """select id from provisions where act_id = :a and anchor = :z
+                                  and anchor_inherited = 0 order by position limit 1""",
+                           {"a": act_id, "z": anchor})
+        if owner and sub:
+            owner = await rows(db, """select id from provisions where parent_id = :p
+                                      and number = :n order by position limit 1""",
+                               {"p": owner[0]["id"], "n": sub})
+        if owner:
+            pid = owner[0]["id"]
+            return provision_url(act_id, (await act_slugs(datasette, act_id)).get(pid))
+    return None
+
+
+# --- reference data --------------------------------------------------------------------------
+
+
+async def dimensions(datasette) -> list[dict]:
+    cache = _cache(datasette)
+    if "dimensions" not in cache:
+        cache["dimensions"] = await rows(db_of(datasette),
+                                         "select * from dimensions order by position, code")
+    return cache["dimensions"]
+
+
+async def age_bands(datasette) -> list[dict]:
+    cache = _cache(datasette)
+    if "bands" not in cache:
+        cache["bands"] = await rows(db_of(datasette), """select * from age_groups
+            where kind = 'band' order by position, code""")
+    return cache["bands"]
+
+
+async def acts(datasette) -> list[dict]:
+    cache = _cache(datasette)
+    if "acts" not in cache:
+        cache["acts"] = await rows(db_of(datasette), """select * from acts
+            order by status = 'repealed', date_adopted desc, id""")
+    return cache["acts"]
+
+
+async def act(datasette, act_id: str) -> dict | None:
+    for a in await acts(datasette):
+        if a["id"] == act_id:
+            return a
+    return None

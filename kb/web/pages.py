@@ -1,0 +1,593 @@
+"""Route handlers: `/`, `/search`, `/acts`, `/acts/{id}`, `/acts/{id}/{path}`, `/coverage`,
+`/age/{years}`, the old `/kb/provisions/{id}` redirect and the static files.
+
+Every handler answers its page, or a 404 page that says what was not found and where to go;
+a URL is never read as something else.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import mimetypes
+import urllib.parse
+
+from datasette.utils import tilde_decode, tilde_encode
+from datasette.utils.asgi import Response
+
+from kb import citations, search
+from kb.web import STATIC, data, format as fmt, searching, slugs
+
+STATIC_PREFIX = "/-/kb-web/"
+LANGS = {"rus": "русский", "kaz": "қазақша", "eng": "English"}
+AGE_LINKS = (0, 1, 3, 6, 7, 10, 12, 14, 15, 16, 17, 18)
+MAX_AGE = 30
+AGE_GROUP_LIMIT = 40
+
+
+def static_url(name: str) -> str:
+    return STATIC_PREFIX + name
+
+
+def safe_url(url):
+    """citations.safe_url (issue 10) when it exists: only http(s) links to official sites."""
+    check = getattr(citations, "safe_url", None)
+    return check(url) if check and url else url
+
+
+async def render(datasette, request, template, context, status=200):
+    context = {"css_url": static_url("kb.css"), "js_url": static_url("kb.js"),
+               "request_path": request.path, **context}
+    html = await datasette.render_template(template, context, request=request)
+    response = Response.html(html, status=status)
+    response.headers["Cache-Control"] = "max-age=3600" if status == 200 else "no-store"
+    return response
+
+
+async def not_found(datasette, request, message, hint=None):
+    return await render(datasette, request, "kb_web_404.html",
+                        {"title": "Не найдено", "message": message, "hint": hint}, status=404)
+
+
+def json_response(payload, status=200):
+    return Response(json.dumps(payload, ensure_ascii=False, indent=1), status=status,
+                    content_type="application/json; charset=utf-8")
+
+
+# --- static ----------------------------------------------------------------------------------
+
+
+async def static(request, datasette):
+    name = request.url_vars["name"]
+    path = STATIC / name
+    if "/" in name or name.startswith(".") or not path.is_file():
+        return Response.text("Not found", status=404)
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    if content_type.startswith("text/") or content_type.endswith("javascript"):
+        content_type += "; charset=utf-8"
+    response = Response(path.read_bytes(), content_type=content_type)
+    response.headers["Cache-Control"] = "max-age=3600"
+    return response
+
+
+# --- home ------------------------------------------------------------------------------------
+
+
+async def home(request, datasette):
+    db = data.db_of(datasette)
+    acts = await data.acts(datasette)
+    stats = (await data.rows(db, """select count(*) as provisions,
+        sum(dimension_codes is not null and dimension_codes not in ('', '[]')) as tagged
+        from provisions where excluded = 0"""))[0]
+    langs = await data.rows(db, """select lang, count(*) as acts from act_texts
+        group by lang order by case lang when 'rus' then 0 when 'kaz' then 1 else 2 end""")
+    dims = await data.rows(db, """select d.code, d.name_ru, d.name_kk, d.name_en,
+        count(pd.provision_id) as provisions
+        from dimensions d left join provision_dimensions pd on pd.dimension_code = d.code
+        group by d.code order by d.position, d.code""")
+    act_cols = await data.columns(datasette, "acts")
+    edition_col = "edition_date" if "edition_date" in act_cols else "as_of"
+    editions = [a[edition_col] for a in acts if a.get(edition_col)]
+    context = {
+        "title": "База знаний: законодательство Казахстана о детях",
+        "acts": [dict(a, url=data.act_url(a["id"]), edition=a.get(edition_col)) for a in acts],
+        "in_force": sum(a["status"] == "in_force" for a in acts),
+        "repealed": sum(a["status"] == "repealed" for a in acts),
+        "stats": stats,
+        "langs": [dict(l, name=LANGS.get(l["lang"], l["lang"])) for l in langs],
+        "edition_range": (fmt.ru_date(min(editions)), fmt.ru_date(max(editions)))
+        if editions else None,
+        "dimensions": dims,
+        "ages": AGE_LINKS,
+    }
+    return await render(datasette, request, "kb_web_home.html", context)
+
+
+# --- search ----------------------------------------------------------------------------------
+
+
+def _filters(request) -> dict:
+    return {k: (request.args.get(k) or "").strip() for k in searching.FILTERS}
+
+
+def _page_number(request) -> int:
+    try:
+        return max(1, int(request.args.get("page") or 1))
+    except ValueError:
+        return 1
+
+
+async def _search_payload(request, datasette) -> dict:
+    q = (request.args.get("q") or "").strip()[:500]
+    f = _filters(request)
+    kazakh = searching.wants_kazakh(q, request.args.get("lang"))
+    found = await searching.matches(datasette, q, f, kazakh)
+    page = _page_number(request)
+    shown = found[(page - 1) * searching.PAGE_SIZE: page * searching.PAGE_SIZE]
+    urls = await data.provision_urls(datasette, [(r["id"], r["act_id"]) for r in shown])
+    acts = {a["id"]: a for a in await data.acts(datasette)}
+    db = data.db_of(datasette)
+    texts = {}
+    if shown and not kazakh:
+        marks = ",".join(f":p{i}" for i in range(len(shown)))
+        texts = {r["id"]: r for r in await data.rows(
+            db, f"select id, heading, text from provisions where id in ({marks})",
+            {f"p{i}": r["id"] for i, r in enumerate(shown)})}
+    results = []
+    for r in shown:
+        if kazakh:
+            body = " ".join(x for x in (r.get("heading_kk"), r.get("text_kk")) if x)
+        else:
+            t = texts.get(r["id"], {})
+            body = " ".join(x for x in (t.get("heading"), t.get("text")) if x)
+        act = acts.get(r["act_id"], {})
+        results.append({
+            "id": r["id"], "url": urls[r["id"]], "act_id": r["act_id"],
+            "act_title": act.get("title"), "act_form": r["act_form"],
+            "status": r["act_status"], "path": r["path"],
+            "label": fmt.provision_label(r), "heading": r["heading"],
+            "snippet": search.snippet(body, q) if q else body[:300],
+            "dimensions": searching.data_json(r["dimension_codes"]),
+            "age_groups": searching.data_json(r["age_group_codes"]),
+        })
+    payload = {"q": q, "lang": "kk" if kazakh else "ru", "filters": f, "total": len(found),
+               "truncated": len(found) >= searching.MAX_MATCHES, "page": page,
+               "page_size": searching.PAGE_SIZE, "results": results,
+               "facets": searching.facet_counts(found)}
+    if not found and (q or any(f.values())):
+        payload["explanation"] = await searching.explain_empty(datasette, q, f, kazakh)
+    return payload
+
+
+async def search_json(request, datasette):
+    return json_response(await _search_payload(request, datasette))
+
+
+def _query_string(args: dict, **changes) -> str:
+    merged = {k: v for k, v in {**args, **changes}.items() if v not in (None, "")}
+    return "?" + urllib.parse.urlencode(merged) if merged else ""
+
+
+async def search_page(request, datasette):
+    payload = await _search_payload(request, datasette)
+    dims = {d["code"]: d for d in await data.dimensions(datasette)}
+    bands = {b["code"]: b for b in await data.age_bands(datasette)}
+    acts = {a["id"]: a for a in await data.acts(datasette)}
+    args = {"q": payload["q"], **payload["filters"]}
+    if request.args.get("lang"):
+        args["lang"] = request.args.get("lang")
+    names = {
+        "dimension": lambda c: f"{dims[c]['name_ru']} ({c})" if c in dims else c,
+        "age": lambda c: (bands[c]["name_ru"] or bands[c]["name_en"]) if c in bands else c,
+        "act": lambda c: acts[c]["title"] if c in acts else c,
+        "form": lambda c: c,
+        "status": lambda c: fmt.STATUS_RU.get(c, c),
+    }
+    order = {"dimension": list(dims), "age": list(bands)}
+    facets = []
+    for key, title in (("dimension", "Измерение благополучия"), ("age", "Возраст"),
+                       ("status", "Статус акта"), ("form", "Форма акта"), ("act", "Акт")):
+        counts = payload["facets"][key]
+        chosen = payload["filters"][key]
+        values = sorted(counts, key=lambda c: (order[key].index(c) if c in order.get(key, [])
+                                               else 999, -counts[c], str(c)))
+        items = [{"value": v, "label": names[key](v), "count": counts[v],
+                  "selected": v == chosen,
+                  "url": _query_string(args, **{key: "" if v == chosen else v, "page": ""})}
+                 for v in values]
+        if chosen and chosen not in counts:
+            items.insert(0, {"value": chosen, "label": names[key](chosen), "count": 0,
+                             "selected": True, "url": _query_string(args, **{key: ""})})
+        facets.append({"key": key, "title": title, "items": items})
+    active = [{"key": k, "label": names[k](v), "remove": _query_string(args, **{k: "", "page": ""})}
+              for k, v in payload["filters"].items() if v]
+    pages = -(-payload["total"] // searching.PAGE_SIZE)
+    context = {
+        "title": f"«{payload['q']}» — поиск" if payload["q"] else "Поиск",
+        "p": payload, "facets": facets, "active": active, "dims": dims, "bands": bands,
+        "prev_url": _query_string(args, page=payload["page"] - 1)
+        if payload["page"] > 1 else None,
+        "next_url": _query_string(args, page=payload["page"] + 1)
+        if payload["page"] < pages else None,
+        "pages": pages,
+        "json_url": "/search.json" + _query_string(args),
+        "marks": fmt.marks_only,
+    }
+    return await render(datasette, request, "kb_web_search.html", context)
+
+
+# --- acts ------------------------------------------------------------------------------------
+
+TREE_KINDS = ("section", "chapter", "article")
+
+
+async def acts_page(request, datasette):
+    acts = await data.acts(datasette)
+    return await render(datasette, request, "kb_web_acts.html", {
+        "title": "Акты", "acts": [dict(a, url=data.act_url(a["id"])) for a in acts]})
+
+
+def _contents(provisions: list[dict], slug_map: dict) -> list[dict]:
+    """The act's tree of sections, chapters and articles (or top-level points without
+    articles), each with how many tagged provisions it holds and their dimensions."""
+    by_id = {p["id"]: dict(p, children=[], tagged=0, dims=set()) for p in provisions}
+    has_articles = any(p["kind"] == "article" for p in provisions)
+    shown = set(TREE_KINDS) if has_articles else set(TREE_KINDS) | {"part", "paragraph"}
+    roots = []
+    for p in provisions:
+        node = by_id[p["id"]]
+        dims = searching.data_json(p["dimension_codes"]) if not p["excluded"] else []
+        # count this provision in every shown ancestor (and itself)
+        cur = node
+        while cur is not None:
+            if cur["kind"] in shown and dims:
+                cur["tagged"] += 1
+                cur["dims"].update(dims)
+            cur = by_id.get(cur["parent_id"])
+        if p["kind"] not in shown:
+            continue
+        if p["kind"] == "part" and not has_articles:
+            parent = by_id.get(p["parent_id"])
+            if parent and parent["kind"] == "part":
+                continue
+        # attach to the nearest shown ancestor
+        parent = by_id.get(p["parent_id"])
+        while parent is not None and parent["kind"] not in shown:
+            parent = by_id.get(parent["parent_id"])
+        node["url"] = None
+        (parent["children"] if parent else roots).append(node)
+    for node in by_id.values():
+        node["label"] = fmt.provision_label(node)
+        node["dims"] = sorted(node["dims"])
+        node["slug"] = slug_map.get(node["id"])
+    return roots
+
+
+async def act_page(request, datasette):
+    act_id = urllib.parse.unquote(request.url_vars["act_id"])
+    act = await data.act(datasette, act_id)
+    if act is None:
+        return await not_found(datasette, request, f"Акта {act_id} нет в базе знаний.",
+                               "Список актов — на странице «Акты».")
+    db = data.db_of(datasette)
+    provisions = await data.rows(db, """select id, parent_id, kind, number, heading, excluded,
+        dimension_codes, position from provisions where act_id = :a order by position""",
+                                 {"a": act_id})
+    slug_map = await data.act_slugs(datasette, act_id)
+    tree = _contents(provisions, slug_map)
+    texts = await data.rows(db, "select * from act_texts where act_id = :a", {"a": act_id})
+    kaz = next((t for t in texts if t["lang"] == "kaz"), None)
+    versions = await data.rows(db, """select * from act_versions where act_id = :a
+        order by date desc limit 20""", {"a": act_id})
+    notes = await data.rows(db, """select * from amendments where act_id = :a
+        and provision_id is null order by amending_date desc, id limit 50""", {"a": act_id})
+    dims = {d["code"]: d for d in await data.dimensions(datasette)}
+    child_dims = searching.data_json(act.get("child_dimensions"))
+    return await render(datasette, request, "kb_web_act.html", {
+        "title": act["title"],
+        "act": act, "tree": tree, "kaz": kaz, "texts": texts, "versions": versions,
+        "notes": notes, "dims": dims, "langs": LANGS,
+        "official_url": safe_url(act["url"]),
+        "kaz_url": safe_url(kaz["url"]) if kaz else None,
+        "citation": citations.citation_string(None, act),
+        "tagged": act.get("child_provisions", sum(1 for p in provisions if not p["excluded"]
+                      and searching.data_json(p["dimension_codes"]))),
+        "child_dims": child_dims or sorted({c for p in provisions if not p["excluded"]
+                                            for c in searching.data_json(p["dimension_codes"])}),
+        "provision_count": len(provisions),
+        "act_url": data.act_url(act_id),
+        "provision_url": lambda slug: data.provision_url(act_id, slug),
+        "edition": act.get("edition_date") or act.get("as_of"),
+        "ru_date": fmt.ru_date, "status_ru": fmt.STATUS_RU,
+        "table_url": datasette.urls.row("kb", "acts", tilde_encode(act_id)),
+    })
+
+
+# --- provisions --------------------------------------------------------------------------------
+
+
+async def provision_page(request, datasette):
+    act_id = urllib.parse.unquote(request.url_vars["act_id"])
+    act = await data.act(datasette, act_id)
+    if act is None:
+        return await not_found(datasette, request, f"Акта {act_id} нет в базе знаний.")
+    slug = slugs.path_to_slug(request.url_vars["path"])
+    provision = await data.provision_by_slug(datasette, act_id, slug) if slug else None
+    if provision is None:
+        return await not_found(
+            datasette, request,
+            f"В акте {act_id} нет положения по адресу «{request.url_vars['path']}».",
+            {"text": "Оглавление акта", "url": data.act_url(act_id)})
+    return await render(datasette, request, "kb_web_provision.html",
+                        await provision_context(datasette, act, provision))
+
+
+async def provision_context(datasette, act: dict, provision: dict) -> dict:
+    db = data.db_of(datasette)
+    pid = provision["id"]
+    slug_map = await data.act_slugs(datasette, act["id"])
+
+    def url_of(row_id):
+        return data.provision_url(act["id"], slug_map.get(row_id))
+
+    ancestors = await data.rows(db, """
+        with recursive anc(id, lvl) as (
+            select parent_id, 1 from provisions where id = :id and parent_id is not null
+            union all
+            select p.parent_id, anc.lvl + 1 from provisions p join anc on p.id = anc.id
+            where p.parent_id is not null and anc.lvl < 20)
+        select provisions.id, kind, number, heading, text, excluded from anc
+        join provisions using (id) order by anc.lvl desc""", {"id": pid})
+    children = await data.rows(db, """select id, kind, number, heading, text, excluded
+        from provisions where parent_id = :id order by position""", {"id": pid})
+    neighbours = await data.rows(db, """
+        select * from (select id, kind, number, heading, path, 'prev' as side from provisions
+                       where act_id = :a and position < :pos order by position desc limit 1)
+        union all
+        select * from (select id, kind, number, heading, path, 'next' as side from provisions
+                       where act_id = :a and position > :pos order by position limit 1)""",
+                                   {"a": act["id"], "pos": provision["position"]})
+    article = next((a for a in reversed(ancestors) if a["kind"] == "article"), None)
+    article_parts = []
+    if article:
+        article_parts = await data.rows(db, """select id, kind, number, heading, text, excluded
+            from provisions where parent_id = :id order by position""", {"id": article["id"]})
+    dimensions = await data.rows(db, """
+        select pd.dimension_code, pd.score, pd.is_primary, pd.evidence, pd.method,
+               d.name_en, d.name_ru, d.name_kk
+        from provision_dimensions pd join dimensions d on d.code = pd.dimension_code
+        where pd.provision_id = :id order by pd.is_primary desc, pd.score desc""", {"id": pid})
+    for d in dimensions:
+        d["evidence_list"] = fmt.evidence_phrases(fmt.json_list(d["evidence"]))
+    age_groups = await data.rows(db, """
+        select g.code, g.name_en, g.name_ru from provision_age_groups pag
+        join age_groups g on g.code = pag.age_group_code
+        where pag.provision_id = :id order by g.position""", {"id": pid})
+    flag_codes = fmt.json_list(provision["flag_codes"])
+    flags = []
+    if flag_codes:
+        known = {r["code"]: r for r in await data.rows(db, "select * from flags")}
+        flags = [known.get(c, {"code": c, "name_en": c, "name_ru": None}) for c in flag_codes]
+    age_evidence = fmt.evidence_phrases(fmt.json_list(provision["age_evidence"]))
+    translations = await data.rows(db, """select lang, heading, text, url, excluded
+        from provision_texts where provision_id = :id
+        order by case lang when 'kaz' then 0 else 1 end""", {"id": pid})
+    amendments = await data.rows(db, """select * from amendments where provision_id = :id
+        order by amending_date, id""", {"id": pid})
+    indicators = []
+    if await data.has_table(datasette, "provision_indicator_links"):
+        indicators = await data.rows(db, """select distinct l.indicator_code,
+            coalesce(i.name_ru, l.indicator_name) as name
+            from provision_indicator_links l left join indicators i on i.code = l.indicator_code
+            where l.provision_id = :id limit 50""", {"id": pid})
+    evidence = [p for d in dimensions for p in d["evidence_list"]] + age_evidence
+    kaz = next((t for t in translations if t["lang"] == "kaz"), None)
+    eng = next((t for t in translations if t["lang"] == "eng"), None)
+    encoded = tilde_encode(pid)
+    label = fmt.provision_label(provision)
+    pdf_check = provision.get("pdf_check")
+    return {
+        "title": f"{provision['path'] or label} — {act['title']}",
+        "act": act, "provision": provision, "label": label,
+        "act_url": data.act_url(act["id"]),
+        "ancestors": [dict(a, label=fmt.provision_label(a), url=url_of(a["id"]))
+                      for a in ancestors],
+        "children": [dict(c, label=fmt.provision_label(c), url=url_of(c["id"]))
+                     for c in children],
+        "prev": next((dict(n, label=n["path"] or fmt.provision_label(n), url=url_of(n["id"]))
+                      for n in neighbours if n["side"] == "prev"), None),
+        "next": next((dict(n, label=n["path"] or fmt.provision_label(n), url=url_of(n["id"]))
+                      for n in neighbours if n["side"] == "next"), None),
+        "article": dict(article, label=fmt.provision_label(article), url=url_of(article["id"]))
+        if article else None,
+        "article_parts": [dict(c, label=fmt.provision_label(c), url=url_of(c["id"]),
+                               current=c["id"] == pid or any(a["id"] == c["id"]
+                                                             for a in ancestors))
+                          for c in article_parts],
+        "text_html": fmt.highlight(provision["text"], evidence),
+        "heading_html": fmt.highlight(provision["heading"], evidence),
+        "dimensions": dimensions, "flags": flags, "age_groups": age_groups,
+        "age_text": fmt.age_text(provision["age_min_months"], provision["age_max_months"]),
+        "threshold": fmt.threshold_text(provision["age_min_months"], provision["age_max_months"])
+        if provision["age_min_months"] is not None or provision["age_max_months"] is not None
+        else None,
+        "age_evidence": age_evidence, "kaz": kaz, "eng": eng,
+        "amendments": [dict(a, action_ru=fmt.ACTION_RU.get(a["action"], a["action"]),
+                            date_ru=fmt.ru_date(a["amending_date"])) for a in amendments],
+        "indicators": [dict(i, url=f"/kb/indicator/{tilde_encode(i['indicator_code'])}")
+                       for i in indicators],
+        "citation": citations.citation_string(provision, act),
+        "official_url": safe_url(provision["url"]),
+        "kaz_url": safe_url(kaz["url"]) if kaz and kaz.get("url") else None,
+        "exports": {f: f"/kb/provisions/{encoded}.{f}" for f in ("bib", "ris", "csljson",
+                                                                 "json")},
+        "edition": fmt.ru_date(act.get("edition_date") or act.get("as_of")),
+        "pdf_check": pdf_check,
+        "pdf_check_text": fmt.PDF_CHECK_RU.get(pdf_check) if pdf_check else None,
+        "pdf_edition": fmt.ru_date(act.get("pdf_edition")),
+        "status_ru": fmt.STATUS_RU,
+    }
+
+
+async def old_provision_link(request, datasette):
+    """`/kb/provisions/{id}` (also old ids, `art27.2` whose dot Datasette took for a format)
+    redirects to the readable URL; formats (.json, .bib …) stay Datasette's."""
+    raw = request.url_vars["id"]
+    provision_id = tilde_decode(raw)
+    url = await data.resolve_old_id(datasette, provision_id)
+    if url is None:
+        return await not_found(
+            datasette, request, f"Положения {provision_id} нет в базе знаний.",
+            {"text": "Поиск", "url": "/search?" + urllib.parse.urlencode(
+                {"q": provision_id.partition("-")[2] or provision_id})})
+    return Response.redirect(url, status=301)
+
+
+# --- coverage --------------------------------------------------------------------------------
+
+
+async def _coverage_rows(datasette) -> list[dict]:
+    return await data.rows(data.db_of(datasette), "select * from coverage")
+
+
+async def coverage_page(request, datasette):
+    cells = await _coverage_rows(datasette)
+    dims = await data.dimensions(datasette)
+    bands = await data.age_bands(datasette)
+    indicators = {i["code"]: i for i in await data.rows(
+        data.db_of(datasette), "select code, name_ru, name_en, dimension_code from indicators")}
+    by_key = {(c["dimension_code"], c["age_group_code"]): c for c in cells}
+    peak = max([c["provisions_in_force"] or 0 for c in cells] + [1])
+    grid = []
+    for d in dims:
+        row = []
+        for b in bands:
+            c = by_key.get((d["code"], b["code"]), {})
+            n = c.get("provisions_in_force") or 0
+            codes = [x.strip() for x in (c.get("indicator_codes") or "").split(",") if x.strip()]
+            level = 0 if n == 0 else min(5, 1 + int(5 * n / (peak + 1)))
+            row.append({
+                "n": n, "acts": c.get("acts_in_force") or 0, "level": level,
+                "gap": bool(c.get("gap")), "data_gap": bool(c.get("data_gap")),
+                "indicators": [{"code": x, "name": (indicators.get(x) or {}).get("name_ru")
+                                or (indicators.get(x) or {}).get("name_en") or x,
+                                "url": f"/kb/indicator/{tilde_encode(x)}"} for x in codes],
+                "url": "/search?" + urllib.parse.urlencode(
+                    {"dimension": d["code"], "age": b["code"], "status": "in_force"}),
+            })
+        grid.append({"dimension": d, "cells": row})
+    return await render(datasette, request, "kb_web_coverage.html", {
+        "title": "Покрытие: измерения × возраст", "grid": grid, "bands": bands,
+        "gaps": sum(c["gap"] for r in grid for c in r["cells"]),
+        "data_gaps": sum(c["data_gap"] for r in grid for c in r["cells"]),
+    })
+
+
+async def coverage_csv(request, datasette):
+    cells = await _coverage_rows(datasette)
+    dims = {d["code"]: d for d in await data.dimensions(datasette)}
+    bands = {b["code"]: b for b in await data.age_bands(datasette)}
+    out = io.StringIO()
+    fields = ["dimension_code", "dimension_ru", "age_group_code", "age_group_ru",
+              "acts_in_force", "provisions_in_force", "indicator_count", "indicator_codes",
+              "gap", "data_gap"]
+    writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for c in cells:
+        writer.writerow({**c, "dimension_ru": (dims.get(c["dimension_code"]) or {}).get("name_ru"),
+                         "age_group_ru": (bands.get(c["age_group_code"]) or {}).get("name_ru")})
+    response = Response(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = 'attachment; filename="coverage.csv"'
+    return response
+
+
+# --- age -------------------------------------------------------------------------------------
+
+
+def _age(request):
+    raw = request.url_vars["years"]
+    try:
+        years = int(raw)
+    except ValueError:
+        return None, f"«{raw}» — не возраст: укажите целое число лет, например /age/15."
+    if not 0 <= years <= MAX_AGE:
+        return None, f"Возраст {years}: база знаний описывает возраст от 0 до {MAX_AGE} лет."
+    return years, None
+
+
+async def _age_payload(datasette, years: int, dimension: str | None, limit: int | None):
+    months = years * 12
+    params = {"m": months}
+    where = ""
+    if dimension:
+        where = " and p.primary_dimension = :dim"
+        params["dim"] = dimension
+    found = await data.rows(data.db_of(datasette), f"""
+        select p.id, p.act_id, p.kind, p.number, p.heading, p.path, substr(p.text, 1, 400) as text,
+               p.age_min_months, p.age_max_months, p.primary_dimension, a.title as act_title
+        from provisions p join acts a on a.id = p.act_id
+        where a.status = 'in_force' and p.excluded = 0
+          and (p.age_min_months is not null or p.age_max_months is not null)
+          and coalesce(p.age_min_months, 0) <= :m
+          and coalesce(p.age_max_months, 1000000) >= :m {where}
+        order by coalesce(p.age_max_months, 1000000) - coalesce(p.age_min_months, 0),
+                 p.act_id, p.position""", params)
+    urls = await data.provision_urls(datasette, [(r["id"], r["act_id"]) for r in found])
+    dims = await data.dimensions(datasette)
+    groups = []
+    for d in dims + [{"code": None, "name_ru": "Без измерения", "name_kk": None,
+                      "name_en": "No dimension"}]:
+        items = [r for r in found if r["primary_dimension"] == d["code"]]
+        if not items:
+            continue
+        groups.append({
+            "code": d["code"], "name_ru": d["name_ru"], "name_kk": d.get("name_kk"),
+            "total": len(items),
+            "results": [dict(r, url=urls[r["id"]], label=fmt.provision_label(r),
+                             threshold=fmt.threshold_text(r["age_min_months"],
+                                                          r["age_max_months"]))
+                        for r in (items[:limit] if limit else items)],
+        })
+    return {"age": years, "months": months, "dimension": dimension or None,
+            "total": len(found), "groups": groups}
+
+
+async def age_json(request, datasette):
+    years, error = _age(request)
+    if error:
+        return json_response({"error": error}, status=404)
+    return json_response(await _age_payload(datasette, years, request.args.get("dimension"),
+                                            None))
+
+
+async def age_page(request, datasette):
+    years, error = _age(request)
+    if error:
+        return await not_found(datasette, request, error)
+    dimension = request.args.get("dimension") or None
+    payload = await _age_payload(datasette, years, dimension,
+                                 None if dimension else AGE_GROUP_LIMIT)
+    return await render(datasette, request, "kb_web_age.html", {
+        "title": f"Что действует в {years} лет", "p": payload, "ages": range(0, 19),
+        "limit": AGE_GROUP_LIMIT, "years_text": fmt.years_text})
+
+
+# --- the routes ------------------------------------------------------------------------------
+
+_ID = r"[^/]+"
+_FORMATS = r"(?:json|csv|tsv|bib|ris|csljson|atom|blob)"
+
+ROUTES = [
+    (r"^/$", home),
+    (r"^/search$", search_page),
+    (r"^/search\.json$", search_json),
+    (r"^/acts$", acts_page),
+    (r"^/acts/(?P<act_id>[^/]+?)/?$", act_page),
+    (r"^/acts/(?P<act_id>[^/]+)/(?P<path>.+?)/?$", provision_page),
+    (r"^/coverage$", coverage_page),
+    (r"^/coverage\.csv$", coverage_csv),
+    (r"^/age/(?P<years>[^/]+?)\.json$", age_json),
+    (r"^/age/(?P<years>[^/.]+)$", age_page),
+    (rf"^/kb/provisions/(?P<id>(?![^/]*\.{_FORMATS}$){_ID})$", old_provision_link),
+    (r"^/-/kb-web/(?P<name>[A-Za-z0-9_.-]+)$", static),
+]

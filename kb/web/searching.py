@@ -1,0 +1,171 @@
+"""Search with facets for /search and /search.json.
+
+The matching set is read once (ids and the columns facets need, ranked by bm25), facets are
+counted over it in Python, and only the page shown gets snippets. Russian queries search
+`provisions_fts` (lemmas, so any word form); a query with Kazakh letters, or `lang=kk`,
+searches the Kazakh texts (`provision_texts_fts`, stems) and shows their aligned provisions.
+An empty result explains itself: the forms searched, the filters that emptied it, and
+related words from `kb/data/synonyms.yml` that do find something.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from kb import morph, search
+from kb.web import data
+
+SYNONYMS = Path(__file__).resolve().parents[1] / "data" / "synonyms.yml"
+MAX_MATCHES = 20_000   # facets are counted over at most this many ranked matches
+PAGE_SIZE = 20
+FILTERS = ("dimension", "age", "act", "form", "status")
+
+
+@lru_cache(maxsize=1)
+def synonym_groups() -> list[list[str]]:
+    """Groups of related words (lemmas, ё folded); a word may be in several groups."""
+    raw = yaml.safe_load(SYNONYMS.read_text(encoding="utf-8")) or {}
+    groups = []
+    for group in raw.get("groups", []):
+        words = [morph.normalise(str(w)) for w in group]
+        if len(words) > 1:
+            groups.append(words)
+    return groups
+
+
+def related_words(q: str) -> list[str]:
+    """Words related to any word of q, by lemma or by the word itself."""
+    wanted = set()
+    for item in search.parse_query(q):
+        for w in item[1] if item[0] == "phrase" else [item[1]] if item[0] == "word" else []:
+            wanted |= {morph.normalise(w), morph.lemma(w)}
+    out = []
+    for group in synonym_groups():
+        lemmas = {morph.lemma(w) for w in group} | set(group)
+        if wanted & lemmas:
+            out += [w for w in group if w not in wanted and morph.lemma(w) not in wanted]
+    return list(dict.fromkeys(out))
+
+
+def wants_kazakh(q: str, lang: str | None) -> bool:
+    if lang in ("kk", "kaz"):
+        return True
+    if lang in ("ru", "rus"):
+        return False
+    return any(search.is_kazakh(w) for w in morph.words(q or ""))
+
+
+def _filters_sql(f: dict, params: dict) -> str:
+    where = []
+    if f.get("status") in ("in_force", "repealed"):
+        where.append("a.status = :status")
+        params["status"] = f["status"]
+    if f.get("form"):
+        where.append("a.form = :form")
+        params["form"] = f["form"]
+    if f.get("act"):
+        where.append("p.act_id = :act")
+        params["act"] = f["act"]
+    if f.get("dimension"):
+        where.append("exists (select 1 from provision_dimensions pd where pd.provision_id = p.id"
+                     " and pd.dimension_code = :dimension)")
+        params["dimension"] = f["dimension"]
+    if f.get("age"):
+        where.append("exists (select 1 from provision_age_groups pag where pag.provision_id = p.id"
+                     " and pag.age_group_code = :age)")
+        params["age"] = f["age"]
+    return "".join(f" and {w}" for w in where)
+
+
+async def matches(datasette, q: str, f: dict, kazakh: bool) -> list[dict]:
+    db = data.db_of(datasette)
+    params = {"limit": MAX_MATCHES}
+    filters = _filters_sql(f, params)
+    # the act's form and status from acts (provisions' copies may be unset in older builds)
+    cols = ("p.id, p.act_id, a.form as act_form, a.status as act_status, p.dimension_codes, "
+            "p.age_group_codes, p.path, p.heading, p.kind, p.number, p.position")
+    if not (q or "").strip():
+        if not any(f.get(k) for k in FILTERS):
+            return []
+        return await data.rows(db, f"""select {cols}, p.text from provisions p
+            join acts a on a.id = p.act_id where p.excluded = 0 {filters} order by p.act_id, p.position limit :limit""", params)
+    params["q"] = search.build_fts_query(q)
+    if kazakh:
+        return await data.rows(db, f"""select {cols}, t.text as text_kk, t.heading as heading_kk
+            from provision_texts_fts
+            join provision_texts t on t.rowid = provision_texts_fts.rowid
+            join provisions p on p.id = t.provision_id join acts a on a.id = p.act_id
+            where provision_texts_fts match :q and t.excluded = 0 and t.lang = 'kaz' {filters}
+            order by bm25(provision_texts_fts, 4.0, 1.0) limit :limit""", params)
+    return await data.rows(db, f"""select {cols}
+        from provisions_fts join provisions p on p.rowid = provisions_fts.rowid
+        join acts a on a.id = p.act_id
+        where provisions_fts match :q and p.excluded = 0 {filters}
+        order by bm25(provisions_fts, 4.0, 1.0, 1.0), a.status = 'repealed'
+        limit :limit""", params)
+
+
+def facet_counts(found: list[dict]) -> dict[str, dict[str, int]]:
+    counts = {k: {} for k in FILTERS}
+
+    def add(key, value):
+        if value not in (None, ""):
+            counts[key][value] = counts[key].get(value, 0) + 1
+
+    for r in found:
+        for code in data_json(r["dimension_codes"]):
+            add("dimension", code)
+        for code in data_json(r["age_group_codes"]):
+            add("age", code)
+        add("act", r["act_id"])
+        add("form", r["act_form"])
+        add("status", r["act_status"])
+    return counts
+
+
+def data_json(value) -> list:
+    try:
+        parsed = json.loads(value) if value else []
+    except ValueError:
+        return []
+    return parsed if isinstance(parsed, list) else []
+
+
+async def count(datasette, q: str, f: dict, kazakh: bool) -> int:
+    return len(await matches(datasette, q, f, kazakh))
+
+
+async def explain_empty(datasette, q: str, f: dict, kazakh: bool) -> dict:
+    """Why nothing was found, and what would find something."""
+    terms = search.query_terms(q)
+    forms = []
+    for t in terms:
+        if "exact" in t:
+            forms.append(t["exact"])
+            continue
+        shown = [t["lemma"]] if t["lemma"] else []
+        shown.append(t["prefix"] + "*" if not t.get("user_prefix") else t["prefix"] + "*")
+        if t.get("stem"):
+            shown.append(t["stem"] + "*")
+        forms.append(" / ".join(dict.fromkeys(shown)))
+    out = {"forms": forms, "without_filters": None, "suggestions": []}
+    active = {k: v for k, v in f.items() if v}
+    if active and (q or "").strip():
+        out["without_filters"] = await count(datasette, q, {}, kazakh)
+    candidates = related_words(q)
+    words = [t["word"] for t in terms if "exact" not in t]
+    if len(words) > 1:
+        candidates.append(" OR ".join(words))
+    for w in words:
+        if len(w) >= 6 and not q.strip().endswith("*"):
+            candidates.append(w[: max(4, len(w) - 3)] + "*")
+    for cand in dict.fromkeys(candidates):
+        n = await count(datasette, cand, f, wants_kazakh(cand, None))
+        if n:
+            out["suggestions"].append({"q": cand, "total": n})
+        if len(out["suggestions"]) >= 8:
+            break
+    return out

@@ -1,0 +1,323 @@
+"""The lawyer-facing pages (kb/web, issue 12): the URL contract, search syntax and facets,
+acts and their contents, provisions at readable paths, coverage, ages, old links.
+
+Real Datasette in-process on the fixture database (tests/datasette_fixture.py).
+"""
+import csv
+import io
+import re
+
+import pytest
+
+from datasette_fixture import A1, A2, build_fixture_db
+
+from kb.serve import make_datasette
+from kb.web import searching, slugs
+
+
+@pytest.fixture(scope="module")
+def ds(tmp_path_factory):
+    return make_datasette(build_fixture_db(tmp_path_factory.mktemp("webdb") / "kb.db"))
+
+
+async def get(ds, path, status=200):
+    response = await ds.client.get(path)
+    assert response.status_code == status, (path, response.status_code, response.text[:300])
+    return response
+
+
+# --- slugs and paths ---------------------------------------------------------------------------
+
+
+def test_slug_paths_round_trip():
+    for slug, path in [("art27-p2", "art27/p2"), ("art1-sp8-1", "art1/sp8-1"),
+                       ("art31-p1-sp2", "art31/p1/sp2"), ("art16-1", "art16-1"),
+                       ("ch3-par2", "ch3/par2"), ("app1-p3", "app1/p3"), ("preamble", "preamble"),
+                       ("art27-p2_2", "art27/p2_2")]:
+        assert slugs.slug_to_path(slug) == path
+        assert slugs.path_to_slug(path) == slug
+    assert slugs.path_to_slug("art27/../p2") is None
+    assert slugs.path_to_slug("") is None
+
+
+def test_old_text_ids_map_to_new_slugs():
+    assert slugs.old_id_candidates("K950001000_", "art27.2") == ["art27-p2"]
+    assert slugs.old_id_candidates("Z020000345_", "art44.sp10-1") == ["art44-sp10-1"]
+    assert slugs.old_id_candidates("V2200031180", "rules.p9.sp4") == ["p9-sp4"]
+    assert slugs.old_id_candidates("V2200031180", "rules.ch2") == ["ch2"]
+    assert slugs.old_id_candidates("223231", "para17") == ["para17", "par17"]
+    assert slugs.old_id_candidates("X", "z123") == []  # anchors are looked up, not converted
+
+
+def test_derived_slugs_follow_the_structure():
+    rows = [
+        {"id": "a", "parent_id": None, "kind": "chapter", "number": "1"},
+        {"id": "b", "parent_id": "a", "kind": "article", "number": "16-1"},
+        {"id": "c", "parent_id": "b", "kind": "part", "number": "2"},
+        {"id": "d", "parent_id": "c", "kind": "subpart", "number": "3)"},
+        {"id": "e", "parent_id": None, "kind": "paragraph", "number": None},
+        {"id": "f", "parent_id": "a", "kind": "part", "number": "9"},
+        {"id": "g", "parent_id": "a", "kind": "part", "number": "9"},
+    ]
+    assert slugs.derive_slugs(rows) == {"a": "ch1", "b": "art16-1", "c": "art16-1-p2",
+                                        "d": "art16-1-p2-sp3", "e": "preamble", "f": "p9",
+                                        "g": "p9_2"}
+
+
+# --- the URL contract --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/search", "/search?q=детей", "/acts", f"/acts/{A1}",
+                                  f"/acts/{A1}/art16-1", f"/acts/{A1}/art16-1/p2",
+                                  "/coverage", "/age/15"])
+async def test_pages_answer_in_russian_without_sql_or_inline_code(ds, path):
+    html = (await get(ds, path)).text
+    assert '<html lang="ru">' in html
+    assert "select " not in html.lower()  # no SQL on screen
+    # a strict Content-Security-Policy (script-src 'self') blocks inline scripts and styles
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
+    assert " style=" not in html and "<style" not in html, path
+    assert 'href="/-/kb-web/kb.css"' in html and 'src="/-/kb-web/kb.js"' in html
+    assert 'class="kb-skip" href="#main"' in html  # keyboard: skip to content
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/acts/NOPE", "Акта NOPE нет"),
+    (f"/acts/{A1}/art99", "нет положения по адресу «art99»"),
+    (f"/acts/{A1}/art16-1/p2/sp9", "нет положения"),
+    ("/age/abc", "не возраст"),
+    ("/age/200", "от 0 до 30 лет"),
+    (f"/kb/provisions/{A1}-z999", "нет в базе знаний"),
+])
+async def test_wrong_urls_give_a_clear_404(ds, path, message):
+    response = await get(ds, path, 404)
+    assert message in response.text
+
+
+async def test_static_files(ds):
+    css = await get(ds, "/-/kb-web/kb.css")
+    assert css.headers["content-type"].startswith("text/css") and "@media print" in css.text
+    js = await get(ds, "/-/kb-web/kb.js")
+    assert "javascript" in js.headers["content-type"] and "kb-copy" in js.text
+    assert (await ds.client.get("/-/kb-web/..%2Fpages.py")).status_code != 200
+    await get(ds, "/-/kb-web/nope.css", 404)
+
+
+# --- old links ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("old, new", [
+    (f"/kb/provisions/{A1}-z123", f"/acts/{A1}/art16-1/p2"),
+    (f"/kb/provisions/{A1}-z12", f"/acts/{A1}/art16-1"),
+    (f"/kb/provisions/{A1}-z124", f"/acts/{A1}/art16-1/p2/sp1"),
+    (f"/kb/provision/{A1}-z13", f"/kb/provisions/{A1}-z13"),
+])
+async def test_old_provision_links_redirect_to_the_readable_url(ds, old, new):
+    response = await ds.client.get(old)
+    assert response.status_code in (301, 302)
+    assert response.headers["location"] == new
+
+
+async def test_datasette_formats_of_provision_rows_stay(ds):
+    data = (await get(ds, f"/kb/provisions/{A1}-z123.json?_shape=objects")).json()
+    assert data["rows"][0]["id"] == f"{A1}-z123"
+    assert "@misc{" in (await get(ds, f"/kb/provisions/{A1}-z123.bib")).text
+
+
+# --- home ----------------------------------------------------------------------------------------
+
+
+async def test_home_says_what_the_base_holds_and_offers_ways_in(ds):
+    html = (await get(ds, "/")).text
+    assert 'name="q"' in html and 'action="/search"' in html
+    assert '<strong id="kb-stat-acts">2</strong> актов (1 действуют, 1 утратили силу)' in html
+    assert "русский (2)" in html
+    assert "от 01.07.2023 до 01.08.2026" in html  # edition dates of the two acts
+    assert 'href="/search?dimension=PRO&amp;status=in_force"' in html
+    assert 'href="/age/15"' in html and f'href="/acts/{A1}"' in html
+
+
+# --- search --------------------------------------------------------------------------------------
+
+
+async def search(ds, **params):
+    response = await ds.client.get("/search.json", params=params)
+    assert response.status_code == 200, response.text[:300]
+    return response.json()
+
+
+def found(result):
+    return [r["id"] for r in result["results"]]
+
+
+async def test_search_json_has_total_results_and_readable_urls(ds):
+    result = await search(ds, q="детей")
+    assert result["total"] == len(result["results"]) >= 3
+    hit = next(r for r in result["results"] if r["id"] == f"{A1}-z13")
+    assert hit["url"] == f"/acts/{A1}/art16-1/p1"
+    assert "<mark>ребёнок</mark>" in hit["snippet"]
+
+
+async def test_search_syntax_or_phrase_prefix_and_yo(ds):
+    bullying = set(found(await search(ds, q="буллинга")))
+    school = set(found(await search(ds, q="бесплатного")))
+    assert bullying and school and not bullying & school
+    assert set(found(await search(ds, q="буллинга OR бесплатного"))) == bullying | school
+    assert found(await search(ds, q="буллинга бесплатного")) == []
+    # a phrase: the words next to each other, in any form
+    assert found(await search(ds, q='"защиту от травли"')) == [f"{A1}-z12", f"{A1}-z13"] or \
+        set(found(await search(ds, q='"защиту от травли"'))) == {f"{A1}-z12", f"{A1}-z13"}
+    assert found(await search(ds, q='"травли защиту"')) == []
+    # a prefix: опек* finds «опекун»
+    assert f"{A1}-z5" in found(await search(ds, q="опек*"))
+    # ё = е both ways
+    assert set(found(await search(ds, q="ребёнок"))) == set(found(await search(ds, q="ребенок")))
+
+
+async def test_search_kazakh_by_stem(ds):
+    result = await search(ds, q="балалардың құқықтары")
+    assert result["lang"] == "kk"
+    assert set(found(result)) == {f"{A1}-z13", f"{A1}-z20"}
+    assert any("<mark>" in r["snippet"] for r in result["results"])
+
+
+async def test_facets_count_and_narrow(ds):
+    result = await search(ds, q="детей")
+    dims = result["facets"]["dimension"]
+    assert dims["PRO"] >= 1 and dims["MAT"] >= 1
+    narrowed = await search(ds, q="детей", dimension="MAT")
+    assert narrowed["total"] == dims["MAT"]
+    assert all(r["act_id"] == A2 for r in narrowed["results"])
+    in_force = await search(ds, q="детей", status="in_force")
+    assert in_force["total"] == result["facets"]["status"]["in_force"]
+    assert all(r["status"] == "in_force" for r in in_force["results"])
+    # filters alone list provisions without a query
+    band = await search(ds, dimension="PRO", age="AG_AD1")
+    assert set(found(band)) == {f"{A1}-z12", f"{A1}-z13", f"{A1}-z123", f"{A1}-z124"}
+
+
+async def test_search_page_facet_links_narrow_and_unselect(ds):
+    html = (await get(ds, "/search?q=детей")).text
+    assert 'href="/search?q=%D0%B4%D0%B5%D1%82%D0%B5%D0%B9&amp;dimension=MAT"' in html
+    narrowed = (await get(ds, "/search?q=детей&dimension=MAT")).text
+    assert 'aria-current="true"' in narrowed and "Фильтры:" in narrowed
+
+
+async def test_empty_result_explains_and_suggests_related_words(ds):
+    result = await search(ds, q="опекунство")
+    assert result["total"] == 0
+    explanation = result["explanation"]
+    assert explanation["forms"] and "опекунство" in explanation["forms"][0]
+    suggested = {s["q"]: s["total"] for s in explanation["suggestions"]}
+    assert suggested.get("опекун") == 1  # from kb/data/synonyms.yml, with its count
+    html = (await get(ds, "/search?q=опекунство")).text
+    assert "Ничего не найдено" in html and 'id="kb-suggestions"' in html
+    # filters that emptied a result are named, with the count without them
+    filtered = await search(ds, q="пособий", status="in_force")
+    assert filtered["total"] == 0 and filtered["explanation"]["without_filters"] >= 3
+
+
+def test_synonym_groups_are_data():
+    groups = searching.synonym_groups()
+    assert any("опека" in g and "опекун" in g and "попечительство" in g for g in groups)
+    assert "опекун" in searching.related_words("опека")
+    assert "попечительство" in searching.related_words("опеки")  # by lemma
+
+
+@pytest.mark.parametrize("q", ['"', "OR", "NEAR(", "*", "a OR OR b", '"unclosed', "ИЛИ ИЛИ"])
+async def test_search_never_errors(ds, q):
+    result = await search(ds, q=q)
+    assert isinstance(result["total"], int)
+
+
+# --- acts ------------------------------------------------------------------------------------------
+
+
+async def test_act_page_contents_with_child_counts(ds):
+    html = (await get(ds, f"/acts/{A1}")).text
+    assert 'id="kb-act-title">О правах ребенка в Республике Казахстан</h1>' in html
+    assert "Қазақстан Республикасындағы баланың құқықтары туралы" in html
+    assert "текст по состоянию на 01.08.2026" in html
+    toc = html[html.index('id="kb-toc"'):]
+    # chapter 2 holds four tagged provisions under article 16-1 plus articles 22 and 34
+    chapter2 = re.search(r'href="/acts/Z020000345_/ch2">Глава 2\. Основные права ребенка</a>\s*'
+                         r'<span class="kb-count"[^>]*>(\d+)</span>', toc)
+    assert chapter2 and int(chapter2.group(1)) == 6
+    assert f'href="/acts/{A1}/art16-1">Статья 16-1. Право ребенка на защиту от травли</a>' in toc
+    assert "Закон Республики Казахстан от 8 августа 2002 года № 345-II" in html
+    repealed = (await get(ds, f"/acts/{A2}")).text
+    assert "утратил силу" in repealed and "Утратил силу Социальным кодексом" in repealed
+
+
+# --- provisions ------------------------------------------------------------------------------------
+
+
+async def test_provision_page_at_readable_url(ds):
+    html = (await get(ds, f"/acts/{A1}/art16-1/p2")).text
+    assert f'<a href="/acts/{A1}/ch2">Глава 2. Основные права ребенка</a>' in html
+    assert f'<a href="/acts/{A1}/art16-1">Статья 16-1. Право ребенка на защиту от травли</a>' in html
+    assert '<mark class="kb-evidence">профилактику травли</mark>' in html
+    assert '<mark class="kb-evidence">достигших четырнадцатилетнего возраста</mark>' in html
+    assert "<strong>с 14 лет до 18 лет</strong>" in html
+    assert "Пункт 2 в редакции Закона РК от 19.06.2023 № 22-VIII." in html
+    assert f'href="https://adilet.zan.kz/rus/docs/{A1}#z123"' in html
+    assert ("Закон Республики Казахстан от 8 августа 2002 года № 345-II «О правах ребенка в "
+            "Республике Казахстан», ст. 16-1, п. 2 (с изменениями и дополнениями по состоянию на "
+            "01.08.2026). URL: https://adilet.zan.kz/rus/docs/Z020000345_#z123 (дата обращения: "
+            "05.08.2026)") in html
+    assert f'href="/kb/provisions/{A1}-z123.bib"' in html and 'id="kb-copy"' in html
+    # previous and next provisions, the enclosing article with this part marked
+    assert f'<a rel="prev" id="kb-prev" href="/acts/{A1}/art16-1/p1">' in html
+    assert f'<a rel="next" id="kb-next" href="/acts/{A1}/art16-1/p2/sp1">' in html
+    article = html[html.index('id="kb-article"'):]
+    assert 'class="kb-current"' in article and "Каждый ребёнок имеет право" in article
+
+
+async def test_provision_page_russian_and_kazakh_side_by_side(ds):
+    html = (await get(ds, f"/acts/{A1}/art16-1/p1")).text
+    assert 'class="kb-parallel kb-two"' in html
+    assert 'id="kb-text-kaz"' in html and "Әрбір баланың құрдастары" in html
+    assert "Глава 2 дополнена статьей 16-1" not in html  # that note belongs to the article
+    repealed = (await get(ds, f"/acts/{A2}/art5/p3")).text
+    assert "Утратил силу</span>" in repealed and "(утратил силу; с изменениями" in repealed
+    alone = (await get(ds, f"/acts/{A1}/art16-1/p2")).text
+    assert 'class="kb-parallel"' in alone  # no Kazakh text: one column
+
+
+# --- coverage and ages -----------------------------------------------------------------------------
+
+
+async def test_coverage_heatmap_cells_link_to_their_provisions(ds):
+    html = (await get(ds, "/coverage")).text
+    assert "Защита от насилия и эксплуатации" in html and "14–15 лет" in html
+    link = "/search?dimension=PRO&amp;age=AG_AD1&amp;status=in_force"
+    cell = re.search(re.escape(f'<a href="{link}"') + r'[^>]*>(\d+)</a>', html)
+    assert cell
+    listed = await search(ds, dimension="PRO", age="AG_AD1", status="in_force")
+    assert int(cell.group(1)) == listed["total"] == 4
+    assert "kb-gap" in html and "kb-data-gap" in html  # both kinds of gap are marked
+
+
+async def test_coverage_csv(ds):
+    response = await get(ds, "/coverage.csv")
+    assert response.headers["content-type"].startswith("text/csv")
+    table = list(csv.DictReader(io.StringIO(response.text)))
+    assert len(table) == 12 * 9
+    row = next(r for r in table if r["dimension_code"] == "PRO" and r["age_group_code"] == "AG_AD1")
+    assert row["provisions_in_force"] == "4" and row["dimension_ru"].startswith("Защита")
+
+
+async def test_age_page_and_json(ds):
+    data = (await get(ds, "/age/15.json")).json()
+    assert data["age"] == 15 and data["months"] == 180
+    everything = [r for g in data["groups"] for r in g["results"]]
+    assert data["total"] == len(everything)
+    ids = {r["id"]: r for r in everything}
+    assert ids[f"{A1}-z123"]["threshold"] == "с 14 лет до 18 лет"
+    assert ids[f"{A1}-z123"]["url"] == f"/acts/{A1}/art16-1/p2"
+    assert f"{A1}-z30" not in ids  # kindergarten: 1 to 6 years
+    assert f"{A2}-z5" not in ids   # repealed act
+    pro = next(g for g in data["groups"] if g["code"] == "PRO")
+    assert pro["results"][0]["id"] in (f"{A1}-z123", f"{A1}-z124")  # narrowest interval first
+    html = (await get(ds, "/age/3")).text
+    assert "с 1 года до 6 лет" in html and "Дошкольное воспитание" in html
