@@ -13,6 +13,7 @@ import json
 import re
 from datetime import date, datetime
 from typing import Mapping
+from urllib.parse import quote, urlsplit
 
 MONTHS_GENITIVE = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
                    "сентября", "октября", "ноября", "декабря")
@@ -43,6 +44,32 @@ def _get(row: Mapping | None, key: str, default=None):
     if isinstance(value, dict) and "value" in value:  # Datasette expanded label
         value = value["value"]
     return default if value is None else value
+
+
+def safe_url(value) -> str | None:
+    """The URL if it is an absolute http(s) URL, made safe to print anywhere; else None.
+
+    Links in pages, feeds and exports come from the data (a corpus JSON's `url`, a fetched
+    page's address): a `javascript:` or `data:` URL there must never become a link. Spaces,
+    control characters, quotes, angle brackets, braces and backslashes are percent-encoded
+    (none is valid in a URL), so the result cannot leave an HTML attribute, a BibTeX field or
+    a RIS line.
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        return None
+    return quote(text, safe="/:?#[]@!$&'()*+,;=%-._~")
+
+
+def _link(provision_row: Mapping | None, act_row: Mapping | None) -> str | None:
+    """The provision's official URL, else its act's; only a safe one (see safe_url)."""
+    return safe_url(_get(provision_row, "url")) or safe_url(_get(act_row, "url"))
 
 
 def parse_date(value) -> date | None:
@@ -158,8 +185,9 @@ def citation_string(provision_row: Mapping | None, act_row: Mapping, retrieved=N
         notes.append(f"с изменениями и дополнениями по состоянию на {ru_short_date(as_of)}")
     if notes:
         text += " (" + "; ".join(notes) + ")"
-    url = _get(provision_row, "url") or _get(act_row, "url")
-    text += f". URL: {url}"
+    url = _link(provision_row, act_row)
+    if url:
+        text += f". URL: {url}"
     if retrieved:
         text += f" (дата обращения: {ru_short_date(retrieved)})"
     return text
@@ -183,7 +211,7 @@ def csl_item(provision_row: Mapping, act_row: Mapping) -> dict:
         "authority": _get(act_row, "issuing_body") or act_issuer(act_row),
         "number": _get(act_row, "number"),
         "section": format_path(_get(provision_row, "path")) or None,
-        "URL": _get(provision_row, "url") or _get(act_row, "url"),
+        "URL": _link(provision_row, act_row),
         "jurisdiction": "kz",
         "language": "ru",
         "genre": _get(act_row, "form"),
@@ -218,7 +246,11 @@ def bibtex_key(provision_id: str) -> str:
 
 
 def to_bibtex(pairs) -> str:
-    """@misc entries (biblatex reads them too); url left verbatim as BibTeX's url field is."""
+    """@misc entries (biblatex reads them too).
+
+    Every field but url is escaped for (La)TeX; url is kept as a URL (BibTeX's url field is
+    verbatim) but only an http(s) one with braces and backslashes percent-encoded (safe_url).
+    """
     entries = []
     keys: set[str] = set()
     for provision_row, act_row in _items(pairs):
@@ -234,7 +266,10 @@ def to_bibtex(pairs) -> str:
         path = format_path(_get(provision_row, "path"))
         if path:
             fields.append(("chapter", _bib_escape(path)))
-        fields.append(("url", _get(provision_row, "url") or _get(act_row, "url")))
+        url = _link(provision_row, act_row)
+        if url:
+            # safe_url leaves no brace or backslash, so the value cannot close its field.
+            fields.append(("url", url))
         accessed = parse_date(_get(provision_row, "retrieved_at") or _get(act_row, "retrieved_at"))
         if accessed:
             fields.append(("urldate", accessed.isoformat()))
@@ -272,7 +307,7 @@ def to_ris(pairs) -> str:
             ("DA", _ris_date(issued)),
             ("M1", _get(act_row, "number")),
             ("SE", format_path(_get(provision_row, "path")) or None),
-            ("UR", _get(provision_row, "url") or _get(act_row, "url")),
+            ("UR", _link(provision_row, act_row)),
             ("Y2", _ris_date(accessed)),
             ("LA", "ru"),
             ("N1", citation_string(provision_row, act_row)),

@@ -196,12 +196,17 @@ def cite(provision_ids, db_path, fmt):
               default=paths.DEFAULT_DB, show_default=True)
 @click.option("-h", "--host", default="127.0.0.1", show_default=True)
 @click.option("-p", "--port", type=int, default=8001, show_default=True)
-@click.option("--sql-time-limit-ms", type=int, default=3000, show_default=True)
-def serve(db_path, host, port, sql_time_limit_ms):
+@click.option("--sql-time-limit-ms", type=click.IntRange(min=1), default=1000, show_default=True,
+              help="Any SQL query is cut off after this long.")
+@click.option("--allow-sql", is_flag=True,
+              help="Let visitors run arbitrary SQL (local use only; the public server runs "
+              "canned queries only).")
+def serve(db_path, host, port, sql_time_limit_ms, allow_sql):
     """Serve the knowledge base with Datasette (immutable, read-only)."""
     from kb.serve import serve as run
 
-    run(db_path=db_path, host=host, port=port, sql_time_limit_ms=sql_time_limit_ms)
+    run(db_path=db_path, host=host, port=port, sql_time_limit_ms=sql_time_limit_ms,
+        allow_sql=allow_sql)
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup, escape
 
 from kb import citations, morph, search
+from kb.security import asgi_wrapper  # noqa: F401  (hook: CSP, query slots; kb/security.py)
 from kb import web
 from kb.web import pages
 
@@ -61,6 +62,7 @@ def prepare_connection(conn, database):
     conn.create_function("kb_lemmas", 1, lambda t: morph.lemmatize_text(t or ""),
                          deterministic=True)
     conn.create_function("escape_fts", 1, search.build_fts_query, deterministic=True)
+    conn.create_function("kb_safe_url", 1, citations.safe_url, deterministic=True)
 
 
 @hookimpl
@@ -272,7 +274,9 @@ async def provision_context(datasette, provision_id: str) -> dict | None:
         "age_text": age_text(provision["age_min_months"], provision["age_max_months"]),
         "age_groups": age_groups,
         "age_evidence": age_evidence,
-        "translations": translations,
+        "translations": [dict(t, url=citations.safe_url(t["url"])) for t in translations],
+        # only an http(s) link is ever rendered (a corpus JSON may say `javascript:…`)
+        "official_url": citations.safe_url(provision["url"]) or citations.safe_url(act["url"]),
         "amendments": amendments,
         "indicators": [dict(i, link=indicator_url(datasette, i["indicator_code"]))
                        if i.get("indicator_code") else i for i in indicators],
