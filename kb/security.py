@@ -178,6 +178,7 @@ def _refusal(scope) -> tuple[int, bytes, tuple] | None:
 
 @hookimpl
 def asgi_wrapper(datasette):
+    quiet_errors()      # however Datasette was started (kb serve, datasette serve, package)
     threads = int(datasette.setting("num_sql_threads") or 0)
     limit_s = (datasette.setting("sql_time_limit_ms") or 1000) / 1000
     slots = QuerySlots(threads - RESERVED_THREADS, wait=max(1.0, 1.5 * limit_s)) \
