@@ -189,21 +189,39 @@ def _sha256_file(path: Path) -> str:
 # --- gathering inputs -----------------------------------------------------------------------
 
 
-def corpus_pages(corpus_dir: Path) -> list[SourcePage]:
-    """Saved Adilet document pages in a corpus folder: adilet/{rus,kaz,eng}/*.html, new-site/."""
+def corpus_pages(corpus_dir: Path, report: BuildReport | None = None) -> list[SourcePage]:
+    """Saved Adilet document pages in a corpus folder: adilet/{rus,kaz,eng}/*.html, new-site/.
+
+    A name that is not a regular file of sane size (a dangling link, a FIFO, a device, a file
+    over the fetcher's body limit) is skipped and reported as a failed input: never opened, so
+    it can neither hang the build nor fail it.
+    """
     from scrapers.adilet.ids import OLD_HOST, is_act_id
+    from scrapers.http import MAX_BODY_BYTES
+    from scrapers.limits import NotARegularFile, check_regular_file
+
+    def usable(path: Path) -> bool:
+        try:
+            check_regular_file(path, MAX_BODY_BYTES)
+        except NotARegularFile as exc:
+            if report is not None:
+                report.fail("inputs", str(path), "skipped: " + str(exc).removeprefix(f"{path}: "))
+            return False
+        return True
 
     pages = []
     adilet = corpus_dir / "adilet"
     for lang in ("rus", "kaz", "eng"):
         for path in sorted((adilet / lang).glob("*.html")):
+            if not usable(path):
+                continue
             act_id = path.name.split(".")[0]
             url = f"{OLD_HOST}/{lang}/docs/{act_id}" if is_act_id(act_id) else path.as_uri()
             pages.append(_corpus_page(path, url, act_id, lang))
     old_host = {p.act_id for p in pages if p.lang == "rus"}
     for path in sorted((adilet / "new-site").glob("*.html")):
         act_id = path.name.split(".")[0]
-        if act_id in old_host:
+        if act_id in old_host or not usable(path):
             continue        # the old host's page has the text; the new site's shell has none
         pages.append(_corpus_page(path, f"https://adilet.zan.kz/rus/docs/{act_id}", act_id, "rus"))
     return pages
@@ -383,7 +401,7 @@ def _run_build(options: BuildOptions, db_path: Path, tmp_path: Path, report: Bui
             if not Path(options.corpus_dir).exists():
                 report.fatal = f"corpus folder not found: {options.corpus_dir}"
                 return
-            pages += corpus_pages(Path(options.corpus_dir))
+            pages += corpus_pages(Path(options.corpus_dir), report)
         if options.raw_dir:
             pages += raw_store_pages(Path(options.raw_dir))
             for page in pages:

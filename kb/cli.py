@@ -26,7 +26,7 @@ def cli():
               default=("rus", "kaz"), show_default=True, help="Language versions to fetch.")
 @click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path),
               default=paths.DEFAULT_RAW, show_default=True, help="Raw response store.")
-@click.option("--delay", type=float, default=1.0, show_default=True,
+@click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="Seconds between requests to one host.")
 @click.option("--info/--no-info", default=True, show_default=True,
               help="Also fetch the /info and /history pages.")
@@ -37,6 +37,7 @@ def fetch(act_ids, langs, raw_dir, delay, info):
     """
     from scrapers.adilet.fetch import AdiletFetcher
     from scrapers.adilet.ids import InvalidActId, validate_act_id
+    from scrapers.rawstore import CrawlLocked
 
     bad = []
     for act_id in act_ids:
@@ -46,7 +47,12 @@ def fetch(act_ids, langs, raw_dir, delay, info):
             bad.append(str(exc))
     if bad:
         raise click.UsageError("; ".join(bad))
-    with AdiletFetcher(raw_dir=raw_dir, delay=delay) as fetcher:
+    try:
+        fetcher = AdiletFetcher(raw_dir=raw_dir, delay=delay)
+    except CrawlLocked as exc:
+        raise click.ClickException(str(exc))
+    with fetcher:
+        _note_took_over(fetcher.lock)
         results = fetcher.fetch_acts(act_ids, langs=langs, with_info=info, progress=True)
     failed = [r for r in results if not r.ok]
     click.echo(f"fetched {len(results) - len(failed)} of {len(results)} pages into {raw_dir}")
@@ -54,6 +60,13 @@ def fetch(act_ids, langs, raw_dir, delay, info):
         click.echo(f"  FAILED {r.url}: {r.error}", err=True)
     if failed:
         sys.exit(1)
+
+
+def _note_took_over(lock) -> None:
+    if lock.took_over:
+        click.echo(f"note: took over the crawl lock of {lock.path} left by pid "
+                   f"{lock.took_over.get('pid')} ({lock.took_over.get('command') or 'unknown'}), "
+                   "which is no longer running", err=True)
 
 
 @cli.command()
@@ -64,9 +77,17 @@ def parse(file, as_json, url):
     """Parse a saved Adilet page (document, /info, /history or search results)."""
     from scrapers.adilet.errors import NotALawPage, ParseError
     from scrapers.adilet.parse import parse_any
+    from scrapers.http import MAX_BODY_BYTES
+    from scrapers.limits import NotARegularFile, read_regular_file
 
     try:
-        result = parse_any(file.read_bytes(), url=url)
+        # Regular files only, as large as the fetcher would accept: /dev/zero or a FIFO is
+        # refused, never read.
+        data = read_regular_file(file, MAX_BODY_BYTES)
+    except NotARegularFile as exc:
+        raise click.ClickException(str(exc))
+    try:
+        result = parse_any(data, url=url)
     except (NotALawPage, ParseError) as exc:
         raise click.ClickException(f"{file}: {exc}")
     data = result.to_dict()
@@ -126,7 +147,7 @@ def eval_(gold, corpus_dir, as_json, errors):
               default=paths.DEFAULT_DB, show_default=True)
 @click.option("--raw", "raw_dir", type=click.Path(file_okay=False, path_type=Path),
               default=paths.DEFAULT_RAW, show_default=True, help="Raw response store.")
-@click.option("--delay", type=float, default=1.0, show_default=True,
+@click.option("--delay", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="Seconds between live requests to one host.")
 @click.option("--discover/--no-discover", default=True, show_default=True,
               help="With --live: also search Adilet for child-related acts not on the seed list.")
@@ -144,9 +165,24 @@ def build(corpus_dir, live, db_path, raw_dir, delay, discover, force, allow_shri
             corpus_dir = default
         else:
             raise click.UsageError("give --corpus DIR (offline) or --live (crawl)")
-    report = run_build(BuildOptions(db_path=db_path, corpus_dir=corpus_dir, live=live,
-                                    raw_dir=raw_dir, delay=delay, discover=discover,
-                                    force=force, allow_shrink=allow_shrink, progress=True))
+    options = BuildOptions(db_path=db_path, corpus_dir=corpus_dir, live=live, raw_dir=raw_dir,
+                           delay=delay, discover=discover, force=force,
+                           allow_shrink=allow_shrink, progress=True)
+    if live:
+        from scrapers.rawstore import CrawlLock, CrawlLocked
+
+        # One live build per raw store, for the whole build (crawl and indicator APIs).
+        try:
+            lock = CrawlLock(raw_dir).acquire()
+        except CrawlLocked as exc:
+            raise click.ClickException(f"{exc}; nothing was built, {db_path} is untouched")
+        _note_took_over(lock)
+        try:
+            report = run_build(options)
+        finally:
+            lock.release()
+    else:
+        report = run_build(options)
     click.echo(report.summary())
     if report.fatal:
         sys.exit(1)
@@ -168,8 +204,20 @@ def cite(provision_ids, db_path, fmt):
     import sqlite3
 
     from kb import citations
+    from scrapers.limits import NotARegularFile, check_regular_file
 
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        check_regular_file(db_path)          # a FIFO would block sqlite's open
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+        tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    except (NotARegularFile, sqlite3.DatabaseError) as exc:
+        raise click.ClickException(f"{db_path} is not a knowledge-base database ({exc}); "
+                                   "build one with kb build, or give --db")
+    if not {"acts", "provisions"} <= tables:
+        conn.close()
+        raise click.ClickException(f"{db_path} is an SQLite database but not a knowledge-base "
+                                   "one (no acts or provisions table); give --db db/kb.db or "
+                                   "another kb build output")
     conn.row_factory = sqlite3.Row
     pairs, missing = [], []
     for pid in provision_ids:

@@ -1,4 +1,5 @@
-"""Hard limits on one HTTP response: a total deadline and a maximum decoded body size.
+"""Hard limits on one HTTP response (a total deadline, a maximum decoded body size) and on
+one saved file (regular files only, up to a size).
 
 httpx's timeouts are per socket operation, so a server sending one byte every few seconds
 never trips them. Here every socket operation of a request (connect, TLS, write, read) gets at
@@ -12,7 +13,9 @@ allowed, so a bomb is refused after ``limit`` bytes and never held in memory who
 from __future__ import annotations
 
 import contextlib
+import os
 import ssl
+import stat
 import time
 import zlib
 from collections.abc import Iterator
@@ -165,3 +168,48 @@ class BoundedDecoder:
             if not self._inflate.eof:
                 raise httpx.RemoteProtocolError(f"truncated {self.name} body (stream never ends)")
         return b"".join(self.chunks)
+
+
+# --- saved files ---------------------------------------------------------------------------------
+
+
+class NotARegularFile(OSError):
+    """A path that is not a readable regular file of a sane size (device, FIFO, dangling link…)."""
+
+
+def check_regular_file(path, limit: int | None = None) -> int:
+    """The file's size, or NotARegularFile saying what is wrong. Never blocks, never reads."""
+    try:
+        st = os.stat(path)                      # follows links: a dangling one raises
+    except FileNotFoundError:
+        raise NotARegularFile(f"{path}: no such file (a dangling symbolic link?)") from None
+    except OSError as exc:
+        raise NotARegularFile(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode)
+                or stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+                else "a directory" if stat.S_ISDIR(st.st_mode) else "not a file")
+        raise NotARegularFile(f"{path}: not a regular file ({kind})")
+    if limit is not None and st.st_size > limit:
+        raise NotARegularFile(f"{path}: {st.st_size:,} bytes, more than the {limit:,}-byte limit")
+    return st.st_size
+
+
+def read_regular_file(path, limit: int) -> bytes:
+    """The bytes of a regular file of at most ``limit`` bytes; never blocks or reads unbounded.
+
+    Opened non-blocking and checked on the open descriptor (so a FIFO swapped in after a check
+    cannot hang the read), and read to at most ``limit`` + 1 bytes (a file growing meanwhile).
+    """
+    check_regular_file(path, limit)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise NotARegularFile(f"{path}: cannot open it ({exc.strerror or exc})") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise NotARegularFile(f"{path}: not a regular file")
+        data = fh.read(limit + 1)
+    if len(data) > limit:
+        raise NotARegularFile(f"{path}: more than the {limit:,}-byte limit")
+    return data

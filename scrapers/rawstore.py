@@ -9,12 +9,18 @@ Nothing is ever deleted or overwritten. An object is written to a temporary file
 final place and renamed over it, so a crash never leaves a partial object under a real name.
 A failure is only a log line: it never touches an object or an earlier record, which is why
 ``latest_good()`` keeps returning the last good copy after a failed refetch.
+
+One crawl at a time per store: ``CrawlLock`` (``ROOT/crawl.lock``) is held by every crawler
+writing live responses (the Adilet fetcher, a live build's indicator fetch), so two crawls
+never double the request rate to a site or interleave their logs.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
+import sys
 import re
 import tempfile
 import warnings
@@ -222,3 +228,94 @@ class RawStore:
                     and record.get("kind") == kind):
                 found = record  # the log is append-only, so the last match is the newest
         return found
+
+
+# --- one crawl at a time ------------------------------------------------------------------------
+
+LOCK_NAME = "crawl.lock"
+
+
+class CrawlLocked(RuntimeError):
+    """Another running crawl holds the raw store's lock."""
+
+
+# Locks this process holds, by lock path: [fd, depth]. A process may take its own lock again
+# (a live build holds it for the whole build and its fetcher takes it too).
+_held: dict[str, list] = {}
+
+
+class CrawlLock:
+    """An exclusive lock on a raw store for one crawl: ``ROOT/crawl.lock`` with the holder's pid.
+
+    The lock is a kernel lock (flock) on that file, so it ends with its process however the
+    process ends; the pid, command and start time in the file are what the next crawl reports.
+    A lock file left by a process that died (killed, crashed) is taken over, and
+    ``took_over`` says whose it was.
+    """
+
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+        self.path = self.root / LOCK_NAME
+        self.took_over: dict | None = None
+        self._key: str | None = None
+
+    @staticmethod
+    def _holder(fd: int) -> dict | None:
+        try:
+            data = os.pread(fd, 4096, 0)
+            holder = json.loads(data) if data.strip() else None
+        except (OSError, ValueError):
+            return None
+        return holder if isinstance(holder, dict) else None
+
+    def acquire(self) -> CrawlLock:
+        self.root.mkdir(parents=True, exist_ok=True)
+        key = os.path.realpath(self.path)
+        if key in _held:
+            _held[key][1] += 1
+            self._key = key
+            return self
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = self._holder(fd) or {}
+            os.close(fd)
+            who = ", ".join(str(x) for x in (f"pid {holder.get('pid', '?')}", holder.get("command"),
+                                             holder.get("started") and f"since {holder['started']}")
+                            if x)
+            raise CrawlLocked(f"another crawl is using the raw store {self.root} ({who}); "
+                              f"wait for it to finish, or give another --raw folder") from None
+        except BaseException:
+            os.close(fd)
+            raise
+        previous = self._holder(fd)
+        if previous and previous.get("pid") != os.getpid():
+            self.took_over = previous    # its process is gone, or the kernel lock would be held
+        me = {"pid": os.getpid(), "command": " ".join(os.path.basename(a) if i == 0 else a
+                                                        for i, a in enumerate(sys.argv))[:300],
+              "started": _iso(utc_now())}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(me).encode(), 0)
+        _held[key] = [fd, 1]
+        self._key = key
+        return self
+
+    def release(self) -> None:
+        if self._key is None or self._key not in _held:
+            return
+        entry = _held[self._key]
+        entry[1] -= 1
+        if entry[1] == 0:
+            del _held[self._key]
+            try:
+                os.ftruncate(entry[0], 0)   # a clean end leaves no holder to report
+            finally:
+                os.close(entry[0])          # closing releases the kernel lock
+        self._key = None
+
+    def __enter__(self) -> CrawlLock:
+        return self.acquire()
+
+    def __exit__(self, *exc) -> None:
+        self.release()

@@ -21,7 +21,7 @@ from tqdm import tqdm
 from scrapers.adilet.ids import LANGS, OLD_HOST, validate_act_id
 from scrapers.adilet.markup import body_cut_off
 from scrapers.http import FetchFailed, PoliteClient
-from scrapers.rawstore import RawStore
+from scrapers.rawstore import CrawlLock, RawStore
 
 NO_MARKERS = "no article markers (JavaScript shell?)"
 JS_SHELL = "JavaScript shell (div#root / <!--SEO_BODY-->), no law text"
@@ -214,13 +214,22 @@ class AdiletFetcher:
                  client: PoliteClient | None = None):
         self.store = store if store is not None else RawStore(Path(raw_dir))
         self.source = source or OldAdiletSource()
-        self.client = client or PoliteClient(delay=delay, transport=transport, sleep=sleep,
-                                             clock=clock, on_robots=self._keep_robots)
+        # One crawl per raw store at a time; raises CrawlLocked before any request.
+        self.lock = CrawlLock(self.store.root).acquire()
+        try:
+            self.client = client or PoliteClient(delay=delay, transport=transport, sleep=sleep,
+                                                 clock=clock, on_robots=self._keep_robots)
+        except BaseException:
+            self.lock.release()
+            raise
         self._owns_client = client is None
 
     def close(self) -> None:
-        if self._owns_client:
-            self.client.close()
+        try:
+            if self._owns_client:
+                self.client.close()
+        finally:
+            self.lock.release()
 
     def __enter__(self) -> AdiletFetcher:
         return self
