@@ -321,3 +321,25 @@ async def test_age_page_and_json(ds):
     assert pro["results"][0]["id"] in (f"{A1}-z123", f"{A1}-z124")  # narrowest interval first
     html = (await get(ds, "/age/3")).text
     assert "с 1 года до 6 лет" in html and "Дошкольное воспитание" in html
+
+
+# --- documented URLs -------------------------------------------------------------------------------
+
+
+async def test_every_documented_url_answers_its_page_or_a_clear_404(ds):
+    """README's «Using it» table and docs/interface.md: each URL is a page, a redirect or the
+    404 page that says what was not found (the fixture lacks the real acts of the examples)."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    readme = (repo / "README.md").read_text(encoding="utf-8")
+    interface = (repo / "docs" / "interface.md").read_text(encoding="utf-8")
+    text = (readme[readme.index("## Using it"):readme.index("## Command line")]
+            + interface[interface.index("## The URL contract"):interface.index("### Readable")])
+    paths = {p for p in re.findall(r"`(/[^`\s]*)`", text) if "{" not in p and "…" not in p}
+    assert {"/", "/search?q=опек*", "/acts/K950001000_/art27/p2", "/coverage", "/age/15"} <= paths
+    for path in sorted(paths):
+        response = await ds.client.get(path)
+        assert response.status_code in (200, 301, 302) or (
+            response.status_code == 404 and 'id="kb-not-found"' in response.text), \
+            (path, response.status_code)

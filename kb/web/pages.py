@@ -263,6 +263,17 @@ def _contents(provisions: list[dict], slug_map: dict) -> list[dict]:
     return roots
 
 
+def _child_dimensions(value) -> list[str]:
+    """acts.child_dimensions: JSON {code: provisions} (most first) or a JSON list of codes."""
+    try:
+        parsed = json.loads(value) if value else None
+    except ValueError:
+        return []
+    if isinstance(parsed, dict):
+        return sorted(parsed, key=lambda c: (-(parsed[c] or 0), c))
+    return [c for c in parsed if isinstance(c, str)] if isinstance(parsed, list) else []
+
+
 async def act_page(request, datasette):
     act_id = urllib.parse.unquote(request.url_vars["act_id"])
     act = await data.act(datasette, act_id)
@@ -282,7 +293,7 @@ async def act_page(request, datasette):
     notes = await data.rows(db, """select * from amendments where act_id = :a
         and provision_id is null order by amending_date desc, id limit 50""", {"a": act_id})
     dims = {d["code"]: d for d in await data.dimensions(datasette)}
-    child_dims = searching.data_json(act.get("child_dimensions"))
+    child_dims = _child_dimensions(act.get("child_dimensions"))
     return await render(datasette, request, "kb_web_act.html", {
         "title": act["title"],
         "act": act, "tree": tree, "kaz": kaz, "texts": texts, "versions": versions,
