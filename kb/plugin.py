@@ -8,9 +8,10 @@ What Datasette and its maintained plugins do not provide, and nothing more:
   table search box (`?_search=`) of provisions and provision_texts is morphology-aware too.
 * `<mark>`-only HTML in `snippet` columns; links from `provision_id` / `indicator_code` columns of
   query results to the provision page / indicator chart.
-* The provision page: Datasette's own row page `/kb/provisions/{id}` with the template
-  `row-kb-provisions.html` and its variables from `extra_template_vars`.
-  `/kb/provision/{id}` redirects there.
+* The pages lawyers use (`/`, `/search`, `/acts/{id}/{path}`, `/coverage`, `/age/{years}`) are
+  the package kb/web: its routes are registered here, its templates added to the loader. The
+  HTML row page `/kb/provisions/{id}` redirects to the provision's readable page there;
+  `/kb/provision/{id}` redirects to `/kb/provisions/{id}`.
 * Output renderers `.bib`, `.ris`, `.csljson` for the provisions table and row pages and any
   query with a `provision_id` column.
 * `/kb/indicator/{code}`: observations as a server-side SVG time series by area and sex, with a
@@ -18,7 +19,6 @@ What Datasette and its maintained plugins do not provide, and nothing more:
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 import urllib.parse
@@ -34,12 +34,11 @@ from kb import citations, morph, search
 from kb.security import asgi_wrapper  # noqa: F401  (hook: CSP, query slots; kb/security.py)
 from kb import web
 from kb.web import pages
+from kb.web.format import highlight, marks_only  # noqa: F401  (cells; kept importable here)
 
 DATABASE = "kb"
 TEMPLATES = Path(__file__).parent / "templates"
 
-KIND_RU = {"section": "Раздел", "chapter": "Глава", "article": "Статья", "part": "п.",
-           "subpart": "пп.", "paragraph": "абз."}
 SEX_RU = {"_T": "оба пола", "F": "девочки/женщины", "M": "мальчики/мужчины"}
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
            "#17becf", "#7f7f7f", "#bcbd22")
@@ -75,12 +74,6 @@ def prepare_jinja2_environment(env):
 # --- cells -----------------------------------------------------------------------------------
 
 
-def marks_only(value) -> Markup:
-    """Escape everything, then let <mark> and </mark> through."""
-    escaped = str(escape(value))
-    return Markup(escaped.replace("&lt;mark&gt;", "<mark>").replace("&lt;/mark&gt;", "</mark>"))
-
-
 def provision_url(datasette, provision_id, format=None):
     return datasette.urls.row(DATABASE, "provisions", tilde_encode(str(provision_id)),
                               format=format)
@@ -103,100 +96,6 @@ def render_cell(value, column, table, database, datasette):
     return None
 
 
-# --- highlighting evidence -------------------------------------------------------------------
-
-
-def _fold(text: str) -> str:
-    """Lower case with ё→е, one character for one, so offsets map back to the original.
-
-    str.lower() may lengthen a character («İ» → «i̇»): such characters are left as they are.
-    """
-    folded = text.lower()
-    if len(folded) != len(text):
-        folded = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    return folded.replace("ё", "е")
-
-
-def highlight(text: str | None, phrases) -> Markup:
-    """HTML of text with every occurrence of each phrase (case- and ё-insensitive) in <mark>."""
-    if not text:
-        return Markup("")
-    folded = _fold(text)
-    spans = []
-    for phrase in {p.strip() for p in phrases if p and p.strip()}:
-        needle = _fold(phrase)
-        if len(needle) != len(phrase):
-            continue
-        start = folded.find(needle)
-        while start != -1:
-            spans.append((start, start + len(needle)))
-            start = folded.find(needle, start + len(needle))
-    spans.sort()
-    merged = []
-    for s, e in spans:
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
-        else:
-            merged.append((s, e))
-    out, pos = [], 0
-    for s, e in merged:
-        out.append(str(escape(text[pos:s])))
-        out.append(f'<mark class="kb-evidence">{escape(text[s:e])}</mark>')
-        pos = e
-    out.append(str(escape(text[pos:])))
-    return Markup("".join(out).replace("\n", "<br>\n"))
-
-
-def _json_list(value) -> list:
-    if not value:
-        return []
-    try:
-        parsed = json.loads(value)
-    except (TypeError, ValueError):
-        return []
-    return parsed if isinstance(parsed, list) else []
-
-
-def _phrases(evidence) -> list[str]:
-    """Evidence items are strings, or dicts with a text/phrase field."""
-    out = []
-    for item in evidence:
-        if isinstance(item, str):
-            out.append(item)
-        elif isinstance(item, dict):
-            for key in ("text", "phrase", "evidence", "match"):
-                if isinstance(item.get(key), str):
-                    out.append(item[key])
-                    break
-    return out
-
-
-def age_text(min_months, max_months) -> str:
-    """0, 215 → «0–17 лет (0–215 мес.)»; 216, None → «от 18 лет (216+ мес.)»."""
-    if min_months is None and max_months is None:
-        return ""
-    lo = min_months or 0
-    if max_months is None:
-        low = f"{lo // 12} лет" if lo % 12 == 0 else f"{lo} мес."
-        return f"от {low} ({lo}+ мес.)"
-    if lo % 12 == 0 and (max_months + 1) % 12 == 0 and max_months >= 24:
-        return f"{lo // 12}–{(max_months + 1) // 12 - 1} лет ({lo}–{max_months} мес.)"
-    return f"{lo}–{max_months} мес."
-
-
-def provision_label(row) -> str:
-    kind, number, heading = row["kind"], row["number"], row["heading"]
-    label = KIND_RU.get(kind, kind)
-    if number:
-        label += f" {number}"
-    if heading and kind in ("section", "chapter", "article"):
-        label += f". {heading}"
-    return label
-
-
-# --- provision page --------------------------------------------------------------------------
-
-
 async def _rows(db, sql, params=None):
     return [dict(r) for r in (await db.execute(sql, params or {})).rows]
 
@@ -207,96 +106,6 @@ async def _optional_rows(db, sql, params=None):
         return await _rows(db, sql, params)
     except Exception:
         return []
-
-
-async def provision_context(datasette, provision_id: str) -> dict | None:
-    db = datasette.get_database(DATABASE)
-    rows = await _rows(db, "select * from provisions where id = :id", {"id": provision_id})
-    if not rows:
-        return None
-    provision = rows[0]
-    act = (await _rows(db, "select * from acts where id = :id", {"id": provision["act_id"]}))[0]
-    ancestors = await _rows(db, """
-        with recursive anc(id, parent_id, lvl) as (
-            select id, parent_id, 0 from provisions where id = :id
-            union all
-            select p.id, p.parent_id, anc.lvl + 1 from provisions p join anc on p.id = anc.parent_id
-            where anc.lvl < 20
-        )
-        select provisions.id, kind, number, heading from anc join provisions using (id)
-        where anc.lvl > 0 order by anc.lvl desc""", {"id": provision_id})
-    children = await _rows(db, """
-        select id, kind, number, heading, substr(text, 1, 240) as text, excluded
-        from provisions where parent_id = :id order by position""", {"id": provision_id})
-    dimensions = await _rows(db, """
-        select pd.dimension_code, pd.score, pd.is_primary, pd.evidence, pd.method,
-               d.name_en, d.name_ru
-        from provision_dimensions pd join dimensions d on d.code = pd.dimension_code
-        where pd.provision_id = :id order by pd.is_primary desc, pd.score desc""",
-                             {"id": provision_id})
-    for d in dimensions:
-        d["evidence_list"] = _phrases(_json_list(d["evidence"]))
-    flag_codes = _json_list(provision["flag_codes"])
-    flags = []
-    if flag_codes:
-        known = {r["code"]: r for r in await _rows(db, "select * from flags")}
-        flags = [known.get(c, {"code": c, "name_en": c, "name_ru": None}) for c in flag_codes]
-    age_groups = await _rows(db, """
-        select g.code, g.name_en, g.name_ru, g.min_months, g.max_months, g.kind
-        from provision_age_groups pag join age_groups g on g.code = pag.age_group_code
-        where pag.provision_id = :id order by g.position""", {"id": provision_id})
-    age_evidence = _phrases(_json_list(provision["age_evidence"]))
-    translations = await _rows(db, """
-        select lang, heading, text, url, excluded from provision_texts
-        where provision_id = :id order by case lang when 'kaz' then 0 else 1 end""",
-                               {"id": provision_id})
-    amendments = await _rows(db, """
-        select * from amendments where provision_id = :id
-        order by amending_date, id""", {"id": provision_id})
-    indicators = await _optional_rows(
-        db, "select * from provision_indicator_links where provision_id = :id limit 50",
-        {"id": provision_id})
-    evidence_phrases = [p for d in dimensions for p in d["evidence_list"]] + age_evidence
-    pid = tilde_encode(provision_id)
-    return {
-        "provision": provision,
-        "act": act,
-        "act_url": datasette.urls.row(DATABASE, "acts", tilde_encode(act["id"])),
-        "ancestors": [dict(a, label=provision_label(a),
-                           link=provision_url(datasette, a["id"])) for a in ancestors],
-        "label": provision_label(provision),
-        "children": [dict(c, label=provision_label(c), link=provision_url(datasette, c["id"]))
-                     for c in children],
-        "text_html": highlight(provision["text"], evidence_phrases),
-        "heading_html": highlight(provision["heading"], evidence_phrases),
-        "dimensions": dimensions,
-        "flags": flags,
-        "age_text": age_text(provision["age_min_months"], provision["age_max_months"]),
-        "age_groups": age_groups,
-        "age_evidence": age_evidence,
-        "translations": [dict(t, url=citations.safe_url(t["url"])) for t in translations],
-        # only an http(s) link is ever rendered (a corpus JSON may say `javascript:…`)
-        "official_url": citations.safe_url(provision["url"]) or citations.safe_url(act["url"]),
-        "amendments": amendments,
-        "indicators": [dict(i, link=indicator_url(datasette, i["indicator_code"]))
-                       if i.get("indicator_code") else i for i in indicators],
-        "citation": citations.citation_string(provision, act),
-        "exports": {fmt: datasette.urls.row(DATABASE, "provisions", pid, format=fmt)
-                    for fmt in ("bib", "ris", "csljson", "json")},
-    }
-
-
-@hookimpl
-def extra_template_vars(view_name, database, table, request, datasette):
-    if view_name != "row" or database != DATABASE or table != "provisions" or request is None:
-        return {}
-
-    async def inner():
-        pks = request.url_vars.get("pks", "")
-        context = await provision_context(datasette, tilde_decode(pks.split(",")[0]))
-        return {"kb": context}
-
-    return inner
 
 
 # --- citation output renderers -----------------------------------------------------------------
