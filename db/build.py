@@ -580,12 +580,25 @@ def _load_taxonomy(db) -> None:
 def _load_indicators(db, options: BuildOptions, report: BuildReport) -> None:
     from db.indicators import load_indicators
 
-    client = None
+    client = store = lock = None
     if options.live:
         from scrapers.http import PoliteClient
+        from scrapers.rawstore import CrawlLock, RawStore
 
+        # Live responses are kept in the raw store like pages, under the crawl's lock; a
+        # source that fails is read from its last good stored responses (db/indicators.py).
+        raw_dir = Path(options.raw_dir or "data/raw")
+        lock = CrawlLock(raw_dir).acquire()
+        store = RawStore(raw_dir)
         client = PoliteClient(delay=options.delay, transport=options.transport, sleep=options.sleep)
-    result = load_indicators(db, options.corpus_dir, live=options.live, client=client)
+    try:
+        result = load_indicators(db, options.corpus_dir, live=options.live, client=client,
+                                 raw_store=store)
+    finally:
+        if client is not None:
+            client.close()
+        if lock is not None:
+            lock.release()
     for failure in getattr(result, "failures", []):
         report.fail("import", *failure)
 

@@ -3,7 +3,9 @@
 ``load_indicators(db, corpus_dir)`` reads kb/data/indicators.yml (catalogue + the manifest of
 corpus files), kb/data/areas.yml and every listed file under ``corpus_dir/indicators``;
 with ``live=True`` it also fetches the catalogue's World Bank and UNICEF SDMX series through the
-given httpx client.
+given httpx client. Given a ``raw_store``, every live response is kept there (kind
+``indicator``), and a source that fails is read from its newest good stored responses instead
+(reported as a failure saying so), so a failing API never empties the observations.
 
 Guarantees:
 * One transaction (a SAVEPOINT, so it nests inside the build's transaction). Every file is parsed
@@ -146,7 +148,8 @@ def _parse_file(entry: dict, data: bytes, meta: SourceMeta, cat: Catalogue, area
 
 def load_indicators(db: sqlite_utils.Database, corpus_dir: Path | None, *, live: bool = False,
                     client=None, retrieved_at: str | None = None,
-                    catalogue_path: Path | None = None, areas_path: Path | None = None) -> ImportReport:
+                    catalogue_path: Path | None = None, areas_path: Path | None = None,
+                    raw_store=None) -> ImportReport:
     """Fill ``areas``, ``indicators`` and ``observations``; return what happened.
 
     ``corpus_dir`` is the shared corpus (its ``indicators/`` folder is read) or that folder
@@ -206,7 +209,7 @@ def load_indicators(db: sqlite_utils.Database, corpus_dir: Path | None, *, live:
     if live:
         if client is None:
             raise ValueError("live=True needs an httpx client")
-        parsed.extend(_fetch_live(cat, areas, client, now, report))
+        parsed.extend(_fetch_live(cat, areas, client, now, report, raw_store))
 
     # 3. availability of catalogue indicators in the UNICEF series keys
     series_codes = Counter(k.get("INDICATOR") for keys in report.availability.values() for k in keys)
@@ -218,20 +221,41 @@ def load_indicators(db: sqlite_utils.Database, corpus_dir: Path | None, *, live:
     return report
 
 
-def _fetch_live(cat: Catalogue, areas, client, now: str, report: ImportReport):
+def _fetch_live(cat: Catalogue, areas, client, now: str, report: ImportReport, raw_store=None):
+    from scrapers.indicators.stored import KeepingClient, ReplayClient
+
+    keeping = KeepingClient(client, raw_store) if raw_store is not None else None
+    replay = ReplayClient(raw_store) if raw_store is not None else None
     out = []
+
+    def run(item: str, importer: str, fetch) -> None:
+        """``fetch(client, retrieved_at)`` → ParseResult, live; else from the stored copy."""
+        try:
+            result = fetch(keeping or client, now)
+        except Exception as e:  # ImportError_, FetchFailed, httpx errors: reported, not fatal
+            if keeping is not None:
+                keeping.settle(str(e) or type(e).__name__)
+            result = _replayed(replay, fetch) if replay is not None else None
+            if result is None:
+                report.files.append(FileReport(item, importer, "failed", reason=str(e)))
+                report.failures.append((item, str(e)))
+                return
+            stamp = result.observations[0].retrieved_at if result.observations else "?"
+            note = f"live fetch failed ({e}); reused the response stored {stamp}"
+            report.files.append(fr := FileReport(item, importer, "parsed", reason=note))
+            report.failures.append((item, note))
+            out.append((fr, result))
+            return
+        if keeping is not None:
+            keeping.settle(None)
+        report.files.append(fr := FileReport(item, importer, "parsed"))
+        out.append((fr, result))
+
     wb = cat.by_source_code("worldbank")
     for code in sorted(wb):
-        item = f"worldbank API {code}"
-        try:
-            result = fetch_worldbank(code, client=client, retrieved_at=now, codemap=wb,
-                                     area_resolver=areas.resolve)
-            fr = FileReport(item, "worldbank_api", "parsed")
-            report.files.append(fr)
-            out.append((fr, result))
-        except Exception as e:  # ImportError_, httpx errors: reported, not fatal
-            report.files.append(FileReport(item, "worldbank_api", "failed", reason=str(e)))
-            report.failures.append((item, str(e)))
+        run(f"worldbank API {code}", "worldbank_api",
+            lambda c, at, code=code: fetch_worldbank(code, client=c, retrieved_at=at, codemap=wb,
+                                                     area_resolver=areas.resolve))
     sdmx = {k: v[0] for k, v in cat.by_source_code("unicef_sdmx").items()}
     for code in sorted(sdmx):
         flow = UNICEF_FLOWS.get(code.split("_")[0])
@@ -239,16 +263,30 @@ def _fetch_live(cat: Catalogue, areas, client, now: str, report: ImportReport):
         if not flow:
             report.files.append(FileReport(item, "unicef_sdmx_api", "skipped", reason="no dataflow known for the prefix"))
             continue
-        try:
-            result = fetch_unicef_sdmx(flow, _sdmx_key(flow, code, report), client=client,
-                                       retrieved_at=now, codemap=sdmx, area_resolver=areas.resolve)
-            fr = FileReport(item, "unicef_sdmx_api", "parsed")
-            report.files.append(fr)
-            out.append((fr, result))
-        except Exception as e:
-            report.files.append(FileReport(item, "unicef_sdmx_api", "failed", reason=str(e)))
-            report.failures.append((item, str(e)))
+        key = _sdmx_key(flow, code, report)
+        run(item, "unicef_sdmx_api",
+            lambda c, at, flow=flow, key=key: fetch_unicef_sdmx(
+                flow, key, client=c, retrieved_at=at, codemap=sdmx, area_resolver=areas.resolve))
     return out
+
+
+def _replayed(replay, fetch):
+    """The source parsed again from its newest good stored responses, or None if it cannot be.
+
+    Observations keep the retrieval time of the stored response, not this build's.
+    """
+    replay.used.clear()
+    try:
+        result = fetch(replay, None)
+    except Exception:  # nothing stored, or a stored copy that no longer loads
+        return None
+    if not replay.used:
+        return None
+    stamp = min(rec["retrieved_at"] for rec in replay.used)      # raw store: ...Z
+    stamp = datetime.fromisoformat(stamp.replace("Z", "+00:00")).isoformat(timespec="seconds")
+    for o in result.observations:
+        o.retrieved_at = stamp
+    return result
 
 
 def _sdmx_key(flow: str, code: str, report: ImportReport) -> str:
