@@ -65,7 +65,7 @@ async def act_slugs(datasette, act_id: str) -> dict[str, str]:
         found = await rows(db, """select id, parent_id, kind, number from provisions
                                   where act_id = :a order by position""", {"a": act_id})
         result = slugs.derive_slugs(found)
-    if len(cache) > 2000:  # bounded: a long-running server sees at most every act
+    if len(cache) > 5000:  # bounded: the acts of any realistic build fit many times over
         cache.clear()
     cache[key] = result
     return result
@@ -139,6 +139,29 @@ async def resolve_old_id(datasette, provision_id: str) -> str | None:
 
 
 # --- reference data --------------------------------------------------------------------------
+# The database is immutable while served: what is the same for every visitor is read once.
+
+
+async def cached(datasette, key: str, sql: str, params=None) -> list[dict]:
+    cache = _cache(datasette)
+    if key not in cache:
+        cache[key] = await rows(db_of(datasette), sql, params)
+    return cache[key]
+
+
+async def home_figures(datasette):
+    stats = (await cached(datasette, "home_stats", """select count(*) as provisions,
+        sum(dimension_codes is not null and dimension_codes not in ('', '[]')) as tagged
+        from provisions where excluded = 0"""))[0]
+    langs = await cached(datasette, "home_langs", """select lang, count(*) as acts
+        from act_texts group by lang
+        order by case lang when 'rus' then 0 when 'kaz' then 1 else 2 end""")
+    dims = await cached(datasette, "home_dims", """select d.code, d.name_ru, d.name_kk,
+        d.name_en, count(pd.provision_id) as provisions
+        from dimensions d left join provision_dimensions pd on pd.dimension_code = d.code
+        group by d.code order by d.position, d.code""")
+    return stats, langs, dims
+
 
 
 async def dimensions(datasette) -> list[dict]:

@@ -22,7 +22,7 @@ STATIC_PREFIX = "/-/kb-web/"
 LANGS = {"rus": "русский", "kaz": "қазақша", "eng": "English"}
 AGE_LINKS = (0, 1, 3, 6, 7, 10, 12, 14, 15, 16, 17, 18)
 MAX_AGE = 30
-AGE_GROUP_LIMIT = 40
+AGE_GROUP_LIMIT = 20
 
 
 def static_url(name: str) -> str:
@@ -50,7 +50,7 @@ async def not_found(datasette, request, message, hint=None):
 
 
 def json_response(payload, status=200):
-    return Response(json.dumps(payload, ensure_ascii=False, indent=1), status=status,
+    return Response(json.dumps(payload, ensure_ascii=False), status=status,
                     content_type="application/json; charset=utf-8")
 
 
@@ -74,17 +74,8 @@ async def static(request, datasette):
 
 
 async def home(request, datasette):
-    db = data.db_of(datasette)
     acts = await data.acts(datasette)
-    stats = (await data.rows(db, """select count(*) as provisions,
-        sum(dimension_codes is not null and dimension_codes not in ('', '[]')) as tagged
-        from provisions where excluded = 0"""))[0]
-    langs = await data.rows(db, """select lang, count(*) as acts from act_texts
-        group by lang order by case lang when 'rus' then 0 when 'kaz' then 1 else 2 end""")
-    dims = await data.rows(db, """select d.code, d.name_ru, d.name_kk, d.name_en,
-        count(pd.provision_id) as provisions
-        from dimensions d left join provision_dimensions pd on pd.dimension_code = d.code
-        group by d.code order by d.position, d.code""")
+    stats, langs, dims = await data.home_figures(datasette)
     act_cols = await data.columns(datasette, "acts")
     edition_col = "edition_date" if "edition_date" in act_cols else "as_of"
     editions = [a[edition_col] for a in acts if a.get(edition_col)]
@@ -458,7 +449,7 @@ async def old_provision_link(request, datasette):
 
 
 async def _coverage_rows(datasette) -> list[dict]:
-    return await data.rows(data.db_of(datasette), "select * from coverage")
+    return await data.cached(datasette, "coverage", "select * from coverage")
 
 
 async def coverage_page(request, datasette):
@@ -534,7 +525,7 @@ async def _age_payload(datasette, years: int, dimension: str | None, limit: int 
         where = " and p.primary_dimension = :dim"
         params["dim"] = dimension
     found = await data.rows(data.db_of(datasette), f"""
-        select p.id, p.act_id, p.kind, p.number, p.heading, p.path, substr(p.text, 1, 400) as text,
+        select p.id, p.act_id, p.kind, p.number, p.heading, p.path, substr(p.text, 1, 240) as text,
                p.age_min_months, p.age_max_months, p.primary_dimension, a.title as act_title
         from provisions p join acts a on a.id = p.act_id
         where a.status = 'in_force' and p.excluded = 0
