@@ -106,12 +106,38 @@ def age_text(min_months, max_months) -> str:
 
 def provision_label(row) -> str:
     kind, number, heading = row["kind"], row["number"], row["heading"]
+    if heading and not number and kind in ("section", "chapter"):
+        return heading  # «ОБЩАЯ ЧАСТЬ», an appendix: the heading says what it is
     label = KIND_RU.get(kind, kind)
     if number:
         label += f" {number}"
     if heading and kind in ("section", "chapter", "article"):
         label += f". {heading}"
     return label
+
+
+def act_label(act) -> str:
+    """«Закон «О правах ребенка…»», but «Трудовой кодекс …» alone when the title names the form."""
+    title, form = act.get("title") or act.get("id"), act.get("form") or ""
+    if not form or title == act.get("id") or form.lower().split()[0] in title.lower():
+        return title
+    return f"{form} «{title}»"
+
+
+PDF_SUMMARY_RU = (("match", "совпадают"), ("differs", "расходятся"),
+                  ("missing_in_pdf", "нет в PDF"), ("missing_in_text", "нет в тексте"))
+
+
+def pdf_summary(value) -> str:
+    """acts.pdf_check, JSON {match: n, differs: n, …} → «статьи: совпадают 218, расходятся 3»."""
+    try:
+        parsed = json.loads(value) if value else None
+    except (TypeError, ValueError):
+        return str(value or "")
+    if not isinstance(parsed, dict):
+        return str(value)
+    parts = [f"{ru} {parsed[key]}" for key, ru in PDF_SUMMARY_RU if parsed.get(key)]
+    return "статьи: " + ", ".join(parts) if parts else ""
 
 
 def years_text(months: int, *, upper: bool = False) -> str:

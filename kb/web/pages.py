@@ -300,6 +300,7 @@ async def act_page(request, datasette):
         "act_url": data.act_url(act_id),
         "provision_url": lambda slug: data.provision_url(act_id, slug),
         "edition": act.get("edition_date") or act.get("as_of"),
+        "pdf_summary": fmt.pdf_summary(act.get("pdf_check")),
         "ru_date": fmt.ru_date, "status_ru": fmt.STATUS_RU,
         "table_url": datasette.urls.row("kb", "acts", tilde_encode(act_id)),
     })
@@ -390,7 +391,7 @@ async def provision_context(datasette, act: dict, provision: dict) -> dict:
     pdf_check = provision.get("pdf_check")
     return {
         "title": f"{provision['path'] or label} — {act['title']}",
-        "act": act, "provision": provision, "label": label,
+        "act": act, "provision": provision, "label": label, "act_name": fmt.act_label(act),
         "act_url": data.act_url(act["id"]),
         "ancestors": [dict(a, label=fmt.provision_label(a), url=url_of(a["id"]))
                       for a in ancestors],
