@@ -43,9 +43,10 @@ def test_slug_paths_round_trip():
 def test_old_text_ids_map_to_new_slugs():
     assert slugs.old_id_candidates("K950001000_", "art27.2") == ["art27-p2"]
     assert slugs.old_id_candidates("Z020000345_", "art44.sp10-1") == ["art44-sp10-1"]
-    assert slugs.old_id_candidates("V2200031180", "rules.p9.sp4") == ["p9-sp4"]
-    assert slugs.old_id_candidates("V2200031180", "rules.ch2") == ["ch2"]
-    assert slugs.old_id_candidates("223231", "para17") == ["para17", "par17"]
+    assert slugs.old_id_candidates("V2200031180", "rules.p9.sp4") == [
+        "p9-sp4", "app-p9-sp4", "app1-p9-sp4"]
+    assert slugs.old_id_candidates("V2200031180", "order.p1") == ["p1"]
+    assert slugs.old_id_candidates("223231", "para17") == ["para17", "a17", "par17"]
     assert slugs.old_id_candidates("X", "z123") == []  # anchors are looked up, not converted
 
 

@@ -86,6 +86,7 @@ def old_id_candidates(act_id: str, rest: str) -> list[str]:
     if re.match(r"^z\d+(\.\d+)?$", rest):
         return []
     segments = rest.split(".")
+    appendix = bool(segments) and segments[0] == "rules"  # the rules an order approves
     if segments and segments[0] in ("rules", "order"):
         segments = segments[1:]
     out = []
@@ -97,6 +98,8 @@ def old_id_candidates(act_id: str, rest: str) -> list[str]:
         return []
     slug = "-".join(out)
     candidates = [slug]
-    if slug.startswith("para"):
-        candidates.append("par" + slug[4:])
+    if appendix:
+        candidates += [f"app-{slug}", f"app1-{slug}"]
+    if slug.startswith("para"):  # an unnumbered paragraph: «a17» in the new scheme
+        candidates += ["a" + slug[4:], "par" + slug[4:]]
     return candidates
