@@ -135,7 +135,19 @@ def data_json(value) -> list:
 
 
 async def count(datasette, q: str, f: dict, kazakh: bool) -> int:
-    return len(await matches(datasette, q, f, kazakh))
+    """How many provisions q finds with filters f (a count, no rows)."""
+    params: dict = {"q": search.build_fts_query(q)}
+    filters = _filters_sql(f, params)
+    if kazakh:
+        sql = f"""select count(distinct p.id) from provision_texts_fts
+            join provision_texts t on t.rowid = provision_texts_fts.rowid
+            join provisions p on p.id = t.provision_id join acts a on a.id = p.act_id
+            where provision_texts_fts match :q and t.excluded = 0 and t.lang = 'kaz' {filters}"""
+    else:
+        sql = f"""select count(*) from provisions_fts
+            join provisions p on p.rowid = provisions_fts.rowid join acts a on a.id = p.act_id
+            where provisions_fts match :q and p.excluded = 0 {filters}"""
+    return (await data.db_of(datasette).execute(sql, params)).rows[0][0]
 
 
 async def explain_empty(datasette, q: str, f: dict, kazakh: bool) -> dict:
@@ -155,17 +167,26 @@ async def explain_empty(datasette, q: str, f: dict, kazakh: bool) -> dict:
     active = {k: v for k, v in f.items() if v}
     if active and (q or "").strip():
         out["without_filters"] = await count(datasette, q, {}, kazakh)
-    candidates = related_words(q)
     words = [t["word"] for t in terms if "exact" not in t]
+
+    def replaced(word, by):  # the query with one word swapped, the others kept
+        return " ".join(by if w == word else w for w in words)
+
+    candidates = [replaced(w, r) for w in words for r in related_words(w)]
     if len(words) > 1:
         candidates.append(" OR ".join(words))
-    for w in words:
-        if len(w) >= 6 and not q.strip().endswith("*"):
-            candidates.append(w[: max(4, len(w) - 3)] + "*")
     for cand in dict.fromkeys(candidates):
         n = await count(datasette, cand, f, wants_kazakh(cand, None))
         if n:
             out["suggestions"].append({"q": cand, "total": n})
         if len(out["suggestions"]) >= 8:
             break
+    # the longest beginning of each word that finds something («опекунствование» → «опекунс*»)
+    for w in words:
+        for size in range(len(w) - 2, 3, -1):
+            cand = replaced(w, w[:size] + "*")
+            n = await count(datasette, cand, f, kazakh)
+            if n:
+                out["suggestions"].append({"q": cand, "total": n})
+                break
     return out
