@@ -525,16 +525,23 @@ async def _age_payload(datasette, years: int, dimension: str | None, limit: int 
     if dimension:
         where = " and p.primary_dimension = :dim"
         params["dim"] = dimension
+    # two branches (a lower bound at or below the age; none but an upper bound) so that both
+    # use the (age_min_months, age_max_months) index instead of reading every provision
+    cols = """p.id, p.act_id, p.kind, p.number, p.heading, p.path, substr(p.text, 1, 240) as text,
+              p.age_min_months, p.age_max_months, p.primary_dimension, p.position,
+              a.title as act_title"""
     found = await data.rows(data.db_of(datasette), f"""
-        select p.id, p.act_id, p.kind, p.number, p.heading, p.path, substr(p.text, 1, 240) as text,
-               p.age_min_months, p.age_max_months, p.primary_dimension, a.title as act_title
-        from provisions p join acts a on a.id = p.act_id
-        where a.status = 'in_force' and p.excluded = 0
-          and (p.age_min_months is not null or p.age_max_months is not null)
-          and coalesce(p.age_min_months, 0) <= :m
-          and coalesce(p.age_max_months, 1000000) >= :m {where}
-        order by coalesce(p.age_max_months, 1000000) - coalesce(p.age_min_months, 0),
-                 p.act_id, p.position""", params)
+        select * from (
+          select {cols} from provisions p join acts a on a.id = p.act_id
+          where p.age_min_months >= 0 and p.age_min_months <= :m
+            and (p.age_max_months is null or p.age_max_months >= :m)
+            and a.status = 'in_force' and p.excluded = 0 {where}
+          union all
+          select {cols} from provisions p join acts a on a.id = p.act_id
+          where p.age_min_months is null and p.age_max_months >= :m
+            and a.status = 'in_force' and p.excluded = 0 {where})
+        order by coalesce(age_max_months, 1000000) - coalesce(age_min_months, 0),
+                 act_id, position""", params)
     urls = await data.provision_urls(datasette, [(r["id"], r["act_id"]) for r in found])
     dims = await data.dimensions(datasette)
     groups = []
