@@ -6,6 +6,7 @@ Real Datasette in-process on the fixture database (tests/datasette_fixture.py).
 import csv
 import io
 import re
+import sqlite3
 
 import pytest
 
@@ -16,8 +17,24 @@ from kb.web import searching, slugs
 
 
 @pytest.fixture(scope="module")
-def ds(tmp_path_factory):
-    return make_datasette(build_fixture_db(tmp_path_factory.mktemp("webdb") / "kb.db"))
+def fixture_db(tmp_path_factory):
+    return build_fixture_db(tmp_path_factory.mktemp("webdb") / "kb.db")
+
+
+@pytest.fixture(scope="module")
+def ds(fixture_db):
+    return make_datasette(fixture_db)
+
+
+@pytest.fixture(scope="module")
+def P(fixture_db):
+    """Provision ids by fixture anchor, "A1:z123" → its id (whatever the id scheme)."""
+    conn = sqlite3.connect(fixture_db)
+    acts = {A1: "A1", A2: "A2"}
+    out = {f"{acts[a]}:{z}": pid for pid, a, z in
+           conn.execute("select id, act_id, anchor from provisions where anchor is not null")}
+    conn.close()
+    return out
 
 
 async def get(ds, path, status=200):
@@ -119,10 +136,10 @@ async def test_old_provision_links_redirect_to_the_readable_url(ds, old, new):
     assert response.headers["location"] == new
 
 
-async def test_datasette_formats_of_provision_rows_stay(ds):
-    data = (await get(ds, f"/kb/provisions/{A1}-z123.json?_shape=objects")).json()
-    assert data["rows"][0]["id"] == f"{A1}-z123"
-    assert "@misc{" in (await get(ds, f"/kb/provisions/{A1}-z123.bib")).text
+async def test_datasette_formats_of_provision_rows_stay(ds, P):
+    data = (await get(ds, f"/kb/provisions/{P['A1:z123']}.json?_shape=objects")).json()
+    assert data["rows"][0]["id"] == P["A1:z123"]
+    assert "@misc{" in (await get(ds, f"/kb/provisions/{P['A1:z123']}.bib")).text
 
 
 # --- home ----------------------------------------------------------------------------------------
@@ -151,38 +168,38 @@ def found(result):
     return [r["id"] for r in result["results"]]
 
 
-async def test_search_json_has_total_results_and_readable_urls(ds):
+async def test_search_json_has_total_results_and_readable_urls(ds, P):
     result = await search(ds, q="детей")
     assert result["total"] == len(result["results"]) >= 3
-    hit = next(r for r in result["results"] if r["id"] == f"{A1}-z13")
+    hit = next(r for r in result["results"] if r["id"] == P["A1:z13"])
     assert hit["url"] == f"/acts/{A1}/art16-1/p1"
     assert "<mark>ребёнок</mark>" in hit["snippet"]
 
 
-async def test_search_syntax_or_phrase_prefix_and_yo(ds):
+async def test_search_syntax_or_phrase_prefix_and_yo(ds, P):
     bullying = set(found(await search(ds, q="буллинга")))
     school = set(found(await search(ds, q="бесплатного")))
     assert bullying and school and not bullying & school
     assert set(found(await search(ds, q="буллинга OR бесплатного"))) == bullying | school
     assert found(await search(ds, q="буллинга бесплатного")) == []
     # a phrase: the words next to each other, in any form
-    assert found(await search(ds, q='"защиту от травли"')) == [f"{A1}-z12", f"{A1}-z13"] or \
-        set(found(await search(ds, q='"защиту от травли"'))) == {f"{A1}-z12", f"{A1}-z13"}
+    assert found(await search(ds, q='"защиту от травли"')) == [P["A1:z12"], P["A1:z13"]] or \
+        set(found(await search(ds, q='"защиту от травли"'))) == {P["A1:z12"], P["A1:z13"]}
     assert found(await search(ds, q='"травли защиту"')) == []
     # a prefix: опек* finds «опекун»
-    assert f"{A1}-z5" in found(await search(ds, q="опек*"))
+    assert P["A1:z5"] in found(await search(ds, q="опек*"))
     # ё = е both ways
     assert set(found(await search(ds, q="ребёнок"))) == set(found(await search(ds, q="ребенок")))
 
 
-async def test_search_kazakh_by_stem(ds):
+async def test_search_kazakh_by_stem(ds, P):
     result = await search(ds, q="балалардың құқықтары")
     assert result["lang"] == "kk"
-    assert set(found(result)) == {f"{A1}-z13", f"{A1}-z20"}
+    assert set(found(result)) == {P["A1:z13"], P["A1:z20"]}
     assert any("<mark>" in r["snippet"] for r in result["results"])
 
 
-async def test_facets_count_and_narrow(ds):
+async def test_facets_count_and_narrow(ds, P):
     result = await search(ds, q="детей")
     dims = result["facets"]["dimension"]
     assert dims["PRO"] >= 1 and dims["MAT"] >= 1
@@ -194,7 +211,7 @@ async def test_facets_count_and_narrow(ds):
     assert all(r["status"] == "in_force" for r in in_force["results"])
     # filters alone list provisions without a query
     band = await search(ds, dimension="PRO", age="AG_AD1")
-    assert set(found(band)) == {f"{A1}-z12", f"{A1}-z13", f"{A1}-z123", f"{A1}-z124"}
+    assert set(found(band)) == {P["A1:z12"], P["A1:z13"], P["A1:z123"], P["A1:z124"]}
 
 
 async def test_search_page_facet_links_narrow_and_unselect(ds):
@@ -253,7 +270,7 @@ async def test_act_page_contents_with_child_counts(ds):
 # --- provisions ------------------------------------------------------------------------------------
 
 
-async def test_provision_page_at_readable_url(ds):
+async def test_provision_page_at_readable_url(ds, P):
     html = (await get(ds, f"/acts/{A1}/art16-1/p2")).text
     assert f'<a href="/acts/{A1}/ch2">Глава 2. Основные права ребенка</a>' in html
     assert f'<a href="/acts/{A1}/art16-1">Статья 16-1. Право ребенка на защиту от травли</a>' in html
@@ -266,7 +283,7 @@ async def test_provision_page_at_readable_url(ds):
             "Республике Казахстан», ст. 16-1, п. 2 (с изменениями и дополнениями по состоянию на "
             "01.08.2026). URL: https://adilet.zan.kz/rus/docs/Z020000345_#z123 (дата обращения: "
             "05.08.2026)") in html
-    assert f'href="/kb/provisions/{A1}-z123.bib"' in html and 'id="kb-copy"' in html
+    assert f'href="/kb/provisions/{P["A1:z123"]}.bib"' in html and 'id="kb-copy"' in html
     # previous and next provisions, the enclosing article with this part marked
     assert f'<a rel="prev" id="kb-prev" href="/acts/{A1}/art16-1/p1">' in html
     assert f'<a rel="next" id="kb-next" href="/acts/{A1}/art16-1/p2/sp1">' in html
@@ -308,18 +325,18 @@ async def test_coverage_csv(ds):
     assert row["provisions_in_force"] == "4" and row["dimension_ru"].startswith("Защита")
 
 
-async def test_age_page_and_json(ds):
+async def test_age_page_and_json(ds, P):
     data = (await get(ds, "/age/15.json")).json()
     assert data["age"] == 15 and data["months"] == 180
     everything = [r for g in data["groups"] for r in g["results"]]
     assert data["total"] == len(everything)
     ids = {r["id"]: r for r in everything}
-    assert ids[f"{A1}-z123"]["threshold"] == "с 14 лет до 18 лет"
-    assert ids[f"{A1}-z123"]["url"] == f"/acts/{A1}/art16-1/p2"
-    assert f"{A1}-z30" not in ids  # kindergarten: 1 to 6 years
-    assert f"{A2}-z5" not in ids   # repealed act
+    assert ids[P["A1:z123"]]["threshold"] == "с 14 лет до 18 лет"
+    assert ids[P["A1:z123"]]["url"] == f"/acts/{A1}/art16-1/p2"
+    assert P["A1:z30"] not in ids  # kindergarten: 1 to 6 years
+    assert P["A2:z5"] not in ids   # repealed act
     pro = next(g for g in data["groups"] if g["code"] == "PRO")
-    assert pro["results"][0]["id"] in (f"{A1}-z123", f"{A1}-z124")  # narrowest interval first
+    assert pro["results"][0]["id"] in (P["A1:z123"], P["A1:z124"])  # narrowest interval first
     html = (await get(ds, "/age/3")).text
     assert "с 1 года до 6 лет" in html and "Дошкольное воспитание" in html
 
