@@ -183,8 +183,11 @@ async def age_bands(datasette) -> list[dict]:
 async def acts(datasette) -> list[dict]:
     cache = _cache(datasette)
     if "acts" not in cache:
-        cache["acts"] = await rows(db_of(datasette), """select * from acts
-            order by status = 'repealed', date_adopted desc, id""")
+        # the acts that say most about children first, where the build counts them
+        most = "child_provisions desc," if "child_provisions" in await columns(
+            datasette, "acts") else ""
+        cache["acts"] = await rows(db_of(datasette), f"""select * from acts
+            order by status = 'repealed', {most} date_adopted desc, id""")
     return cache["acts"]
 
 

@@ -90,6 +90,7 @@ async def home(request, datasette):
         if editions else None,
         "dimensions": dims,
         "ages": AGE_LINKS,
+        "ru_date": fmt.ru_date,
     }
     return await render(datasette, request, "kb_web_home.html", context)
 
@@ -215,7 +216,8 @@ TREE_KINDS = ("section", "chapter", "article")
 async def acts_page(request, datasette):
     acts = await data.acts(datasette)
     return await render(datasette, request, "kb_web_acts.html", {
-        "title": "Акты", "acts": [dict(a, url=data.act_url(a["id"])) for a in acts]})
+        "title": "Акты", "acts": [dict(a, url=data.act_url(a["id"])) for a in acts],
+        "ru_date": fmt.ru_date})
 
 
 def _contents(provisions: list[dict], slug_map: dict) -> list[dict]:
