@@ -47,11 +47,11 @@ def fetch(act_ids, langs, raw_dir, delay, info):
             bad.append(str(exc))
     if bad:
         raise click.UsageError("; ".join(bad))
-    try:
-        fetcher = AdiletFetcher(raw_dir=raw_dir, delay=delay)
-    except CrawlLocked as exc:
-        raise click.ClickException(str(exc))
-    with fetcher:
+    with AdiletFetcher(raw_dir=raw_dir, delay=delay) as fetcher:
+        try:
+            fetcher.claim()             # before any request: one crawl per raw store
+        except CrawlLocked as exc:
+            raise click.ClickException(str(exc))
         _note_took_over(fetcher.lock)
         results = fetcher.fetch_acts(act_ids, langs=langs, with_info=info, progress=True)
     failed = [r for r in results if not r.ok]

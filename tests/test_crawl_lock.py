@@ -89,7 +89,8 @@ def test_the_lock_names_its_holder_and_a_clean_end_leaves_none(raw):
 
 def test_a_stale_lock_of_a_killed_crawl_is_taken_over(raw, holder):
     with pytest.raises(CrawlLocked, match=f"pid {holder.pid}"):
-        AdiletFetcher(raw)
+        with AdiletFetcher(raw) as refused:
+            refused.fetch_document("V1600014606", "rus")
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait(timeout=10)
     assert json.loads((raw / "crawl.lock").read_text())["pid"] == holder.pid   # left behind
@@ -98,8 +99,8 @@ def test_a_stale_lock_of_a_killed_crawl_is_taken_over(raw, holder):
         client = PoliteClient(delay=0, sleep=lambda s: None)
         try:
             fetcher = AdiletFetcher(raw, source=OldAdiletSource(server.url), client=client)
-            assert fetcher.lock.took_over["pid"] == holder.pid
             result = fetcher.fetch_document("V1600014606", "rus")
+            assert fetcher.lock.took_over["pid"] == holder.pid
             fetcher.close()
         finally:
             client.close()

@@ -214,22 +214,29 @@ class AdiletFetcher:
                  client: PoliteClient | None = None):
         self.store = store if store is not None else RawStore(Path(raw_dir))
         self.source = source or OldAdiletSource()
-        # One crawl per raw store at a time; raises CrawlLocked before any request.
-        self.lock = CrawlLock(self.store.root).acquire()
-        try:
-            self.client = client or PoliteClient(delay=delay, transport=transport, sleep=sleep,
-                                                 clock=clock, on_robots=self._keep_robots)
-        except BaseException:
-            self.lock.release()
-            raise
+        # One crawl per raw store at a time: taken by claim(), at the latest before the first
+        # request (so a fetcher that never fetches creates nothing on disk).
+        self.lock = CrawlLock(self.store.root)
+        self._claimed = False
+        self.client = client or PoliteClient(delay=delay, transport=transport, sleep=sleep,
+                                             clock=clock, on_robots=self._keep_robots)
         self._owns_client = client is None
+
+    def claim(self) -> AdiletFetcher:
+        """Take the raw store's crawl lock (CrawlLocked if another crawl holds it)."""
+        if not self._claimed:
+            self.lock.acquire()
+            self._claimed = True
+        return self
 
     def close(self) -> None:
         try:
             if self._owns_client:
                 self.client.close()
         finally:
-            self.lock.release()
+            if self._claimed:
+                self._claimed = False
+                self.lock.release()
 
     def __enter__(self) -> AdiletFetcher:
         return self
@@ -252,6 +259,7 @@ class AdiletFetcher:
         """Fetch any URL politely and log it; failures are recorded, never raised."""
         if act_id is not None:
             validate_act_id(act_id)
+        self.claim()
         meta = {"kind": kind, "act_id": act_id, "lang": lang}
         try:
             response = self.client.get(url)
