@@ -13,7 +13,7 @@ import pytest
 
 from fault_server import FaultServer
 from scrapers.adilet.fetch import AdiletFetcher, OldAdiletSource
-from scrapers.http import MAX_BODY_BYTES, MAX_RETRY_AFTER, FetchFailed, PoliteClient
+from scrapers.http import MAX_BODY_BYTES, MAX_RETRY_AFTER, PoliteClient
 
 ACT = "Z020000345_"
 DOC = f"/rus/docs/{ACT}"
