@@ -361,3 +361,19 @@ async def test_every_documented_url_answers_its_page_or_a_clear_404(ds):
         assert response.status_code in (200, 301, 302) or (
             response.status_code == 404 and 'id="kb-not-found"' in response.text), \
             (path, response.status_code)
+
+
+def test_the_domain_does_not_import_the_web_layer():
+    """kb/web is the plugin's: only kb/plugin.py registers it; nothing else imports it."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    offenders = []
+    for folder in ("kb", "db", "scrapers"):
+        for path in (repo / folder).rglob("*.py"):
+            if "web" in path.relative_to(repo).parts[1:-1] or path.name == "plugin.py":
+                continue
+            if re.search(r"^\s*(from kb\.web|import kb\.web|from kb import web)", path.read_text(
+                    encoding="utf-8"), re.M):
+                offenders.append(str(path.relative_to(repo)))
+    assert not offenders
