@@ -13,6 +13,8 @@ from collections import defaultdict
 
 from tqdm import tqdm
 
+from kb.provision_ids import assign_slugs, provision_id
+
 LANG_PRIORITY = ("rus", "kaz", "eng")
 TAGGER_LANG = {"rus": "ru", "kaz": "kk", "eng": "en"}
 
@@ -23,9 +25,12 @@ class ActLoader:
         self.previous_db = previous_db
         self.report = report
         self.progress = progress
-        self.child_related_ids = _child_related_ids(seed_path)
+        # The seed list is read (and so validated) here; child relevance itself is measured.
+        self.seed_ids = _child_related_ids(seed_path)
         self._attached = False
         self._columns: dict[str, list[str]] = {}
+        self.loaded_ids: list[str] = []       # acts parsed in this build (not copied)
+        self.reused_ids: list[str] = []       # acts copied from the previous build
 
     # -- entry point ---------------------------------------------------------------------------
 
@@ -35,15 +40,26 @@ class ActLoader:
             # A later page for the same act and language (the raw store's newest) wins.
             by_act[page.act_id][page.lang] = page
         items = sorted(by_act.items())
-        bar = tqdm(items, desc="acts", unit="act", disable=not self.progress)
-        for act_id, lang_pages in bar:
-            bar.set_postfix_str(act_id)
+        # Unchanged acts are copied first, keeping their rowids, so that the search index of
+        # the previous build stays valid for them (db/fts.py); parsed acts get new rowids.
+        bar = tqdm(total=len(items), desc="acts", unit="act", disable=not self.progress)
+        to_parse = []
+        for act_id, lang_pages in items:
             if self._reuse(act_id, lang_pages):
+                bar.set_postfix_str(act_id)
+                bar.update()
                 self.report.reused_documents += len(lang_pages)
+                self.reused_ids.append(act_id)
                 for page in lang_pages.values():
                     self._log_page(page, ok=True)
-                continue
+            else:
+                to_parse.append((act_id, lang_pages))
+        for act_id, lang_pages in to_parse:
+            bar.set_postfix_str(act_id)
             self._load_act(act_id, lang_pages)
+            self.loaded_ids.append(act_id)
+            bar.update()
+        bar.close()
 
     def detach(self) -> None:
         """Let go of the previous database (once every act is loaded)."""
@@ -68,6 +84,8 @@ class ActLoader:
             # Tables keyed by an integer id (amendments, act_versions) get new ids: the ids of
             # the previous build may already be taken by acts parsed in this one.
             cols = ", ".join(self._copied_columns(table))
+            if table in _SAME_ROWID:
+                cols = "rowid, " + cols
             self.db.conn.execute(
                 f"insert into main.{table} ({cols}) select {cols} from prev.{table} where {condition}",
                 {"act_id": act_id})
@@ -119,15 +137,26 @@ class ActLoader:
         self._store_act(act_id, primary_lang, parsed)
 
     def _store_act(self, act_id, primary_lang, parsed) -> None:
+        from db.adilet_text import apply_metadata, load_act_metadata
+
         page, doc = parsed[primary_lang]
+        # Requisites the source does not state come from kb/data/acts.yml, with their source.
+        if "metadata_sources" not in doc["act"]:
+            apply_metadata(doc, load_act_metadata().get(act_id))
         act = doc["act"]
         titles = {lang: d["act"].get("title") for lang, (_, d) in parsed.items()}
         date = act.get("date_adopted")
         provisions = doc["provisions"]
+        dated = [a.get("amending_date") for a in doc.get("amendments", [])
+                 if a.get("amending_date") and a.get("note_kind", "footnote") in ("footnote", "exclusion")
+                 and a.get("action") != "reference"]
+        edition = act.get("as_of") or (max(dated) if dated else None)
+        edition_source = ("the page's «по состоянию на» date" if act.get("as_of") else
+                          "the newest amendment footnote of the text" if dated else None)
         self.db["acts"].insert({
             "id": act_id,
-            "title": act.get("title") or act_id,
-            "title_kk": titles.get("kaz"),
+            "title": _full_title(act) or act.get("requisites") or "(название не указано в источнике)",
+            "title_kk": titles.get("kaz") or act.get("title_kk"),
             "title_en": titles.get("eng"),
             "form": act.get("form"),
             "number": act.get("number"),
@@ -145,8 +174,10 @@ class ActLoader:
             "retrieved_at": page.retrieved_at,
             "content_sha256": page.sha256,
             "as_of": act.get("as_of"),
-            "child_related": int(act_id in self.child_related_ids),
             "provision_count": len(provisions),
+            "edition_date": edition,
+            "edition_source": edition_source,
+            "metadata_sources": json.dumps(act.get("metadata_sources") or {}, ensure_ascii=False),
             "source_kind": page.kind,
             "source_note": page.note,
         })
@@ -159,14 +190,15 @@ class ActLoader:
             })
         self._store_info_and_history(act_id, page)
 
-        pid = {prov["id"]: f"{act_id}-{prov['id']}" for prov in provisions}
+        slugs = assign_slugs(provisions)
+        pid = {prov["id"]: provision_id(act_id, slugs[prov["id"]]) for prov in provisions}
         tags = self._tag(provisions, TAGGER_LANG[primary_lang])
         rows, dim_rows, age_rows = [], [], []
         for prov, tag in zip(provisions, tags):
             row_id = pid[prov["id"]]
             text = prov.get("text") or ""
             rows.append({
-                "id": row_id, "act_id": act_id, "anchor": prov["anchor"],
+                "id": row_id, "act_id": act_id, "slug": slugs[prov["id"]], "anchor": prov["anchor"],
                 "anchor_inherited": int(bool(prov.get("anchor_inherited"))),
                 "kind": prov["kind"], "number": prov.get("number"), "heading": prov.get("heading"),
                 "text": prov.get("text"),
@@ -190,23 +222,46 @@ class ActLoader:
         self.db["provisions"].insert_all(rows, batch_size=500)
         self.db["provision_dimensions"].insert_all(dim_rows, batch_size=500)
         self.db["provision_age_groups"].insert_all(age_rows, batch_size=500)
+        # Child relevance is measured, not declared: how many provisions carry a dimension.
+        by_dim: dict[str, int] = {}
+        for row in rows:
+            if row["primary_dimension"]:
+                by_dim[row["primary_dimension"]] = by_dim.get(row["primary_dimension"], 0) + 1
+        tagged = sum(by_dim.values())
+        with_text = sum(1 for row in rows if row["text"] and not row["excluded"])
+        self.db["acts"].update(act_id, {
+            "child_related": int(tagged > 0), "child_provisions": tagged,
+            "child_share": round(tagged / with_text, 4) if with_text else None,
+            "child_dimensions": json.dumps(dict(sorted(by_dim.items(), key=lambda kv: -kv[1]))),
+        })
 
         self._store_amendments(act_id, primary_lang, doc, pid, page)
         for lang, (p, d) in parsed.items():
             if lang == primary_lang:
                 continue
-            mapping = _align(provisions, d["provisions"])
+            # Aligned by slug: both slugs come from the structure numbers, so the Kazakh
+            # article 31 part 1 meets the Russian one; what has no counterpart stays unaligned.
+            other_slugs = assign_slugs(d["provisions"])
+            by_slug = {slugs[p["id"]]: p["id"] for p in provisions}
+            mapping = {sid: by_slug[slug] for sid, slug in other_slugs.items() if slug in by_slug}
             self.db["provision_texts"].insert_all([{
                 "provision_id": pid.get(mapping.get(prov["id"])), "act_id": act_id, "lang": lang,
-                "anchor": prov["id"], "kind": prov["kind"], "number": prov.get("number"),
+                "anchor": prov.get("anchor") or other_slugs[prov["id"]],
+                "slug": other_slugs[prov["id"]], "kind": prov["kind"], "number": prov.get("number"),
                 "heading": prov.get("heading"), "text": prov.get("text"),
                 "excluded": int(bool(prov.get("excluded"))), "url": prov["url"],
                 "retrieved_at": p.retrieved_at, "content_sha256": p.sha256,
             } for prov in d["provisions"]], batch_size=500)
-            unaligned = sum(1 for prov in d["provisions"] if prov["id"] not in mapping)
+            unaligned = [prov for prov in d["provisions"] if prov["id"] not in mapping]
             if unaligned:
+                articles = [p for p in d["provisions"] if p["kind"] == "article"]
+                lost = [p.get("number") for p in unaligned if p["kind"] == "article"]
                 self.report.fail("align", f"{act_id} ({lang})",
-                                 f"{unaligned} provision(s) have no Russian counterpart")
+                                 f"{len(unaligned)} of {len(d['provisions'])} provision(s) have no "
+                                 f"Russian counterpart ({len(articles) - len(lost)} of "
+                                 f"{len(articles)} articles aligned"
+                                 + (f"; articles without one: {', '.join(lost[:12])}"
+                                    + ("…" if len(lost) > 12 else "") if lost else "") + ")")
             local = {prov["id"]: pid.get(mapping.get(prov["id"])) for prov in d["provisions"]}
             self._store_amendments(act_id, lang, d, local, p)
 
@@ -262,6 +317,8 @@ class ActLoader:
                 "amending_number": am.get("amending_number"),
                 "amending_act_id": am.get("amending_act_id"), "what": am.get("what"),
                 "entry_into_force": am.get("entry_into_force"), "text": am.get("text") or "",
+                "note_kind": am.get("note_kind") or ("editor_note" if am.get("action") == "note"
+                                                     else "footnote"),
                 "url": urls.get(am.get("provision")) or doc["act"].get("url"),
                 "retrieved_at": page.retrieved_at,
             })
@@ -298,6 +355,9 @@ class ActLoader:
         })
 
 
+# The content tables of the search indexes keep their rowids when copied (db/fts.py).
+_SAME_ROWID = ("provisions", "provision_texts")
+
 _TABLES_BY_ACT = (
     ("acts", "id = :act_id"),
     ("act_texts", "act_id = :act_id"),
@@ -307,32 +367,19 @@ _TABLES_BY_ACT = (
     ("amendments", "act_id = :act_id"),
     ("provision_dimensions", "provision_id IN (SELECT id FROM prev.provisions WHERE act_id = :act_id)"),
     ("provision_age_groups", "provision_id IN (SELECT id FROM prev.provisions WHERE act_id = :act_id)"),
+    ("pdf_checks", "act_id = :act_id"),
 )
 
 
-def _align(primary, secondary) -> dict:
-    """Map secondary-language provision ids to primary ones by structure.
-
-    Anchors are not shared between languages (the Kazakh page of an order numbers its `zN`
-    anchors differently), so a provision is matched by its kind and number under the same
-    chain of numbered ancestors, counting repeats in document order.
-    """
-    def keyed(provs):
-        by_id = {p["id"]: p for p in provs}
-        seen = defaultdict(int)
-        out = {}
-        for p in provs:
-            chain, parent = [], by_id.get(p.get("parent"))
-            while parent is not None:
-                chain.append((parent["kind"], parent.get("number")))
-                parent = by_id.get(parent.get("parent"))
-            k = (p["kind"], p.get("number"), tuple(reversed(chain)))
-            out[(k, seen[k])] = p["id"]
-            seen[k] += 1
-        return out
-
-    by_key = keyed(primary)
-    return {sid: by_key[key] for key, sid in keyed(secondary).items() if key in by_key}
+def _full_title(act: dict) -> str | None:
+    """«Трудовой кодекс Республики Казахстан» stays; «О браке (супружестве) и семье» of a
+    Кодекс becomes «Кодекс … «О браке (супружестве) и семье»», as lawyers cite it."""
+    title, form = act.get("title"), act.get("form")
+    if not title or not form or act.get("lang") == "kaz":
+        return title
+    if form in ("Закон", "Кодекс") and title.startswith(("О ", "Об ", "Обо ")):
+        return f"{form} Республики Казахстан «{title}»"
+    return title
 
 
 def _tag_columns(tag) -> dict:

@@ -303,6 +303,7 @@ def pipeline_versions(options: BuildOptions | None = None) -> dict[str, str]:
     from kb import paths
     from kb.tagger import TAGGER_VERSION
     from scrapers.adilet.parse import PARSER_VERSION
+    from scrapers.adilet.textfile import TEXTFILE_VERSION
     from scrapers.texts import TEXTS_VERSION
 
     data_hash = hashlib.sha256()
@@ -311,7 +312,7 @@ def pipeline_versions(options: BuildOptions | None = None) -> dict[str, str]:
             rel = path.relative_to(paths.DATA_DIR).as_posix()
             data_hash.update(rel.encode() + b"\0" + path.read_bytes())
     versions = {"schema": str(schema.SCHEMA_VERSION), "parser": PARSER_VERSION,
-                "texts": TEXTS_VERSION, "tagger": TAGGER_VERSION, "data": data_hash.hexdigest()[:16]}
+                "texts": TEXTS_VERSION, "adilet_text": TEXTFILE_VERSION, "tagger": TAGGER_VERSION, "data": data_hash.hexdigest()[:16]}
     for name in ("seed_path", "texts_config"):
         path = getattr(options, name, None)
         if path is not None:
@@ -408,16 +409,15 @@ def _run_build(options: BuildOptions, db_path: Path, tmp_path: Path, report: Bui
                 page.report = report    # a fallback to an older copy is reported
         superseded: list[str] = []
         if options.corpus_dir:
+            from db.adilet_text import adilet_text_sources, merge_inputs
             from db.texts import text_sources
 
-            # A statutory text is loaded only when no Adilet page of its act is among the
-            # inputs: the page wins (anchors, /info, other languages).
-            with_pages = {p.act_id for p in pages}
-            for text in text_sources(Path(options.corpus_dir), report, options.texts_config):
-                if text.act_id in with_pages:
-                    superseded.append(text.label)
-                else:
-                    pages.append(text)
+            # One input per act and language: an Adilet page wins over the page's saved text,
+            # which wins over the new site's empty shell; of a statutory text and the page
+            # text of one act the fuller copy wins (db/adilet_text.py).
+            statutory = text_sources(Path(options.corpus_dir), report, options.texts_config)
+            page_texts = adilet_text_sources(Path(options.corpus_dir), report)
+            pages, superseded = merge_inputs(pages, statutory, page_texts, report)
         if not pages and db_path.exists():
             # Nothing to build acts from (e.g. a first crawl with no network): an empty
             # knowledge base must not replace a good one.
@@ -515,6 +515,14 @@ def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage
                                progress=options.progress, seed_path=options.seed_path)
             loader.load(pages)
             loader.detach()
+        if options.corpus_dir and loader.loaded_ids:
+            with _stage("verify"):
+                # acts copied from the previous build keep their checks (same text, same PDF)
+                from db.verify import verify_against_pdfs
+
+                verify_against_pdfs(db, Path(options.corpus_dir), report,
+                                    only=set(loader.loaded_ids))
+        with _stage("acts"):
             # The act's columns on every provision (copied ones too), for facets; set once
             # all act metadata (page, /info) is final.
             db.conn.execute("""
@@ -523,22 +531,27 @@ def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage
             db.conn.commit()
         with _stage("fetch log"):
             _import_fetch_log(db, options.raw_dir)
+        ind_digest = _indicators_digest(options)
         if options.corpus_dir or options.live:
             with _stage("indicators"):
-                _load_indicators(db, options, report)
+                if not _reuse_indicators(db, previous_db, ind_digest, options, report):
+                    _load_indicators(db, options, report)
         with _stage("indexes"):
             db.conn.executescript(schema.INDEXES)
         with _stage("views"):
             _create_views(db)
         with _stage("search index"):
-            _create_search_index(db)
+            from db.fts import update_search_index
+
+            update_search_index(db, previous_db if loader.reused_ids else None, loader.reused_ids)
         with _stage("finish"):
             for stage, item, reason in report.failures:
                 db["build_failures"].insert({"stage": stage, "item": item, "reason": reason})
             info = {"manifest": manifest, "versions": json.dumps(versions, sort_keys=True),
                     "built_at": _now(), "corpus_dir": str(options.corpus_dir or ""),
                     "live": str(bool(options.live)),
-                    "texts_superseded_by_pages": json.dumps(sorted(superseded))}
+                    "texts_superseded_by_pages": json.dumps(sorted(superseded)),
+                    "indicators_digest": ind_digest or ""}
             db["build_info"].insert_all([{"key": k, "value": v} for k, v in info.items()])
             report.acts = db["acts"].count
             report.provisions = db["provisions"].count
@@ -549,7 +562,12 @@ def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage
             report.indicators = db["indicators"].count
             report.observations = db["observations"].count
             db.conn.commit()
-            db.conn.execute("VACUUM")
+            # A fresh file has few free pages; a full build's index 'optimize' and DROPs leave
+            # some. Compact only when worth it (a rebuild of one act copies, it does not delete).
+            free, pages = (db.conn.execute(f"pragma {p}").fetchone()[0]
+                           for p in ("freelist_count", "page_count"))
+            if free > 0.02 * pages:
+                db.conn.execute("VACUUM")
     finally:
         db.close()
 
@@ -575,6 +593,39 @@ def _load_taxonomy(db) -> None:
     db["dimensions"].insert_all(tax.dimension_rows())
     db["age_groups"].insert_all(tax.age_group_rows())
     db["flags"].insert_all(tax.flag_rows())
+
+
+def _indicators_digest(options: BuildOptions) -> str | None:
+    """What the indicator tables are made from, in an offline build (None for a live one,
+    whose series are only known once fetched)."""
+    if options.live or not options.corpus_dir:
+        return None
+    return hashlib.sha256(json.dumps(indicator_files(options.corpus_dir)).encode()).hexdigest()
+
+
+_INDICATOR_TABLES = ("areas", "indicators", "observations")
+
+
+def _reuse_indicators(db, previous_db, digest, options, report) -> bool:
+    """Copy the indicator tables (and their import failures) from the previous build when
+    their files and the pipeline versions are the same; False when they must be imported."""
+    if previous_db is None or digest is None:
+        return False
+    if previous_build_info(previous_db).get("indicators_digest") != digest:
+        return False
+    conn = db.conn
+    conn.execute("ATTACH DATABASE ? AS previnds", (str(previous_db),))
+    try:
+        for table in _INDICATOR_TABLES:
+            conn.execute(f"INSERT INTO main.{table} SELECT * FROM previnds.{table}")
+        for stage, item, reason in conn.execute(
+                "SELECT stage, item, reason FROM previnds.build_failures WHERE stage = 'import' "
+                "ORDER BY id").fetchall():
+            report.fail(stage, item, reason)
+        conn.commit()
+    finally:
+        conn.execute("DETACH DATABASE previnds")
+    return True
 
 
 def _load_indicators(db, options: BuildOptions, report: BuildReport) -> None:
@@ -607,12 +658,6 @@ def _create_views(db) -> None:
     from db.views import create_views
 
     create_views(db)
-
-
-def _create_search_index(db) -> None:
-    from db.fts import create_search_index
-
-    create_search_index(db)
 
 
 def _crawl(options: BuildOptions, report: BuildReport) -> None:

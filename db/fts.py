@@ -11,6 +11,12 @@
 
 Both use content="table" (double quotes) so that Datasette detects them for the table search
 box as well. The database is published immutable, so no triggers are created.
+
+A rebuild that copied unchanged acts from the previous database (same rowids, db/acts.py)
+starts from the previous build's index instead (`update_search_index`): the index's shadow
+tables are copied, the rows of every act that was not copied are deleted from it with the
+values they were indexed with, and the acts parsed in this build are added. The index then
+holds exactly what a full 'rebuild' would (a test compares the two).
 """
 from __future__ import annotations
 
@@ -39,6 +45,63 @@ def fill_missing_lemmas(conn: sqlite3.Connection) -> int:
         [(lemmatize_text(" ".join(x for x in (h, t) if x)), rowid) for rowid, h, t in rows],
     )
     return len(rows)
+
+
+_INDEXES = {PROVISIONS_FTS: ("provisions", "heading, text, text_lemmas"),
+            PROVISION_TEXTS_FTS: ("provision_texts", "heading, text")}
+_SHADOWS = ("data", "idx", "docsize", "config")
+
+
+def update_search_index(db, previous_db, reused_act_ids) -> dict:
+    """The search indexes of a build that copied `reused_act_ids` (rowids kept) from
+    `previous_db` (attached read-only for the copy); falls back to a full build without one."""
+    conn = _connection(db)
+    if previous_db is None:
+        return create_search_index(db)
+    fill_missing_lemmas(conn)
+    _create_empty(conn)
+    conn.execute("ATTACH DATABASE ? AS prevfts", (str(previous_db),))
+    have = {r[0] for r in conn.execute("SELECT name FROM prevfts.sqlite_master")}
+    if not all(f"{fts}_{shadow}" in have for fts in _INDEXES for shadow in _SHADOWS):
+        conn.execute("DETACH DATABASE prevfts")
+        return create_search_index(db)        # a previous build without our indexes
+    try:
+        conn.execute("CREATE TEMP TABLE kept_acts (act_id TEXT PRIMARY KEY)")
+        conn.executemany("INSERT INTO temp.kept_acts VALUES (?)", [(a,) for a in reused_act_ids])
+        for fts, (content, columns) in _INDEXES.items():
+            for shadow in _SHADOWS:
+                conn.execute(f"DELETE FROM main.{fts}_{shadow}")
+                conn.execute(f"INSERT INTO main.{fts}_{shadow} SELECT * FROM prevfts.{fts}_{shadow}")
+            # out: every previous row whose act was not copied, with the values it was indexed by
+            conn.execute(
+                f"INSERT INTO main.{fts}({fts}, rowid, {columns}) SELECT 'delete', rowid, {columns} "
+                f"FROM prevfts.{content} WHERE act_id NOT IN (SELECT act_id FROM temp.kept_acts)")
+            # in: the rows of the acts parsed in this build
+            conn.execute(
+                f"INSERT INTO main.{fts}(rowid, {columns}) SELECT rowid, {columns} "
+                f"FROM main.{content} WHERE act_id NOT IN (SELECT act_id FROM temp.kept_acts)")
+        conn.execute("DROP TABLE temp.kept_acts")
+        conn.commit()
+    finally:
+        conn.execute("DETACH DATABASE prevfts")
+    return {fts: conn.execute(f"select count(*) from {fts}").fetchone()[0] for fts in _INDEXES}
+
+
+def _create_empty(conn) -> None:
+    conn.executescript(f"""
+        DROP TABLE IF EXISTS {PROVISIONS_FTS};
+        CREATE VIRTUAL TABLE {PROVISIONS_FTS} USING fts5(
+            heading, text, text_lemmas,
+            content="provisions", content_rowid="rowid",
+            tokenize='{TOKENIZE}'
+        );
+        DROP TABLE IF EXISTS {PROVISION_TEXTS_FTS};
+        CREATE VIRTUAL TABLE {PROVISION_TEXTS_FTS} USING fts5(
+            heading, text,
+            content="provision_texts", content_rowid="rowid",
+            tokenize='{TOKENIZE}', prefix='2 3 4'
+        );
+    """)
 
 
 def create_search_index(db) -> dict:

@@ -4,7 +4,7 @@ Plain SQL so that foreign keys, checks and indexes are visible in one place; the
 (`db/build.py`) executes it on an empty file and fills the tables with sqlite-utils.
 """
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TABLES = """
 CREATE TABLE build_info (
@@ -63,11 +63,19 @@ CREATE TABLE acts (
     legal_force TEXT,                    -- from the /info page
     date_changed TEXT,                   -- from the /info page: last amendment
     territory TEXT,                      -- from the /info page
-    child_related INTEGER NOT NULL DEFAULT 0,  -- on the seed list or found by discovery
+    child_related INTEGER NOT NULL DEFAULT 0,  -- computed: 1 when any provision is tagged
+    child_provisions INTEGER NOT NULL DEFAULT 0,  -- provisions with a dimension
+    child_share REAL,                    -- child_provisions / provisions with text
+    child_dimensions TEXT,               -- JSON {dimension code: provisions}, computed
     provision_count INTEGER NOT NULL DEFAULT 0,
+    edition_date TEXT,                   -- the text is current to this date (ISO)
+    edition_source TEXT,                 -- how edition_date was found
+    metadata_sources TEXT,               -- JSON {field: where the value came from}
+    pdf_edition TEXT,                    -- edition date of the official PDF checked against
+    pdf_check TEXT,                      -- summary of the article-by-article PDF comparison
     source_kind TEXT NOT NULL DEFAULT 'adilet_page'
-        CHECK (source_kind IN ('adilet_page', 'statutory_text')),
-    source_note TEXT                     -- provenance of a statutory text: origin, how obtained
+        CHECK (source_kind IN ('adilet_page', 'adilet_text', 'statutory_text')),
+    source_note TEXT                     -- provenance of a text: origin, how obtained
 );
 
 CREATE TABLE act_texts (
@@ -98,8 +106,9 @@ CREATE TABLE act_versions (
 );
 
 CREATE TABLE provisions (
-    id TEXT PRIMARY KEY,                 -- {act_id}-{anchor}, or {act_id}-{position} (art27.2)
+    id TEXT PRIMARY KEY,                 -- {act_id}-{slug} (kb/provision_ids.py)
     act_id TEXT NOT NULL REFERENCES acts(id),
+    slug TEXT NOT NULL,                  -- art31-p1-sp2: from structure numbers, any source
     anchor TEXT,                         -- Adilet zN; NULL for a statutory text (no anchors)
     anchor_inherited INTEGER NOT NULL DEFAULT 0,
     kind TEXT NOT NULL CHECK (kind IN ('section', 'chapter', 'article', 'part', 'subpart', 'paragraph')),
@@ -126,14 +135,16 @@ CREATE TABLE provisions (
     age_max_months INTEGER,
     age_group_codes TEXT,                -- JSON array, for facets
     age_evidence TEXT,                   -- JSON array
-    flag_codes TEXT                      -- JSON array
+    flag_codes TEXT,                     -- JSON array
+    pdf_check TEXT                       -- match | differs | missing_in_pdf (its article's)
 );
 
 CREATE TABLE provision_texts (
     provision_id TEXT REFERENCES provisions(id),   -- the aligned Russian provision (NULL: unaligned)
     act_id TEXT NOT NULL REFERENCES acts(id),
     lang TEXT NOT NULL CHECK (lang IN ('kaz', 'eng')),
-    anchor TEXT NOT NULL,
+    anchor TEXT NOT NULL,                -- the page's zN, or the slug where the source has none
+    slug TEXT,
     kind TEXT,
     number TEXT,
     heading TEXT,
@@ -150,7 +161,8 @@ CREATE TABLE amendments (
     act_id TEXT NOT NULL REFERENCES acts(id),
     provision_id TEXT REFERENCES provisions(id),   -- NULL: a note on the whole act
     lang TEXT NOT NULL DEFAULT 'rus',
-    action TEXT,                         -- amended | new_wording | added | excluded | repealed | note
+    action TEXT,                         -- amended | new_wording | added | excluded | repealed | note | reference
+    note_kind TEXT,                      -- footnote | editor_note | reference | exclusion
     amending_form TEXT,
     amending_date TEXT,
     amending_number TEXT,
@@ -177,6 +189,27 @@ CREATE TABLE provision_age_groups (
     age_group_code TEXT NOT NULL REFERENCES age_groups(code),
     PRIMARY KEY (provision_id, age_group_code)
 );
+
+CREATE TABLE pdf_checks (
+    id INTEGER PRIMARY KEY,
+    act_id TEXT NOT NULL REFERENCES acts(id),
+    article TEXT NOT NULL,               -- article number («16-1»)
+    provision_id TEXT REFERENCES provisions(id),
+    status TEXT NOT NULL CHECK (status IN ('match', 'differs', 'missing_in_pdf', 'missing_in_text')),
+    similarity REAL,                     -- 0..1 of the normalised texts
+    detail TEXT,                         -- the first differing words, for a reader to check
+    pdf_file TEXT NOT NULL,
+    pdf_edition TEXT,                    -- ISO date from the PDF's file name
+    pdf_sha256 TEXT NOT NULL
+);
+
+-- Child-side indexes of the foreign keys to provisions, created with the tables: a multi-row
+-- INSERT … SELECT into provisions (copying an unchanged act) makes SQLite look up child rows for
+-- every parent row, which without these is a scan of each child table per row.
+CREATE INDEX idx_provisions_parent ON provisions(parent_id);
+CREATE INDEX idx_provision_texts_provision ON provision_texts(provision_id);
+CREATE INDEX idx_amendments_provision ON amendments(provision_id);
+CREATE INDEX idx_pdf_checks_provision ON pdf_checks(provision_id);
 
 CREATE TABLE fetch_log (
     id INTEGER PRIMARY KEY,
@@ -260,13 +293,12 @@ CREATE INDEX idx_acts_year ON acts(year);
 CREATE INDEX idx_acts_issuing_body ON acts(issuing_body);
 CREATE INDEX idx_act_versions_act ON act_versions(act_id, date);
 CREATE INDEX idx_provisions_act ON provisions(act_id, position);
-CREATE INDEX idx_provisions_parent ON provisions(parent_id);
+CREATE UNIQUE INDEX idx_provisions_slug ON provisions(act_id, slug);
+CREATE INDEX idx_pdf_checks_act ON pdf_checks(act_id, status);
 CREATE INDEX idx_provisions_kind ON provisions(kind);
 CREATE INDEX idx_provisions_act_status ON provisions(act_status);
 CREATE INDEX idx_provisions_primary_dimension ON provisions(primary_dimension);
 CREATE INDEX idx_provisions_age ON provisions(age_min_months, age_max_months);
-CREATE INDEX idx_provision_texts_provision ON provision_texts(provision_id);
-CREATE INDEX idx_amendments_provision ON amendments(provision_id);
 CREATE INDEX idx_amendments_act ON amendments(act_id);
 CREATE INDEX idx_provision_dimensions_code ON provision_dimensions(dimension_code, is_primary);
 CREATE INDEX idx_provision_age_groups_code ON provision_age_groups(age_group_code);

@@ -257,5 +257,63 @@ def serve(db_path, host, port, sql_time_limit_ms, allow_sql):
         allow_sql=allow_sql)
 
 
+@cli.command()
+@click.option("--corpus", "corpus_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=Path("../shared/corpus"), show_default=True)
+@click.option("--differences", is_flag=True, help="List every article that is not identical.")
+def verify(corpus_dir, differences):
+    """Compare the saved page texts with Adilet's official PDFs, article by article.
+
+    Reads corpus/adilet-pdf and corpus/adilet-text and prints, per act, how many articles are
+    identical, differ, or are missing from one copy; the build stores the same checks in the
+    pdf_checks table and shows them on provision pages.
+    """
+    from db.verify import compare, pdf_files
+    from scrapers.adilet.pdf import PdfError, read_act_pdf
+    from scrapers.adilet.textfile import article_spans
+
+    found = pdf_files(corpus_dir)
+    if not found:
+        raise click.ClickException(f"no PDFs in {corpus_dir / 'adilet-pdf'}")
+    for path in found:
+        try:
+            pdf = read_act_pdf(path)
+        except (PdfError, OSError) as exc:
+            click.echo(f"{path.name}: {exc}", err=True)
+            continue
+        text_path = corpus_dir / "adilet-text" / pdf.lang / f"{pdf.act_id}.txt"
+        if not text_path.is_file():
+            click.echo(f"{pdf.act_id}: no page text at {text_path}", err=True)
+            continue
+        results = compare(article_spans(text_path.read_text(encoding="utf-8")),
+                          article_spans(pdf.text))
+        counts = {s: sum(1 for r in results if r["status"] == s)
+                  for s in ("match", "differs", "missing_in_pdf", "missing_in_text")}
+        click.echo(f"{pdf.act_id}  PDF of {pdf.edition}: {len(results)} articles, "
+                   + ", ".join(f"{k} {v}" for k, v in counts.items()))
+        if differences:
+            for r in results:
+                if r["status"] != "match":
+                    sim = f" ({r['similarity']:.3f})" if r["similarity"] is not None else ""
+                    click.echo(f"    ст. {r['article']}: {r['status']}{sim} {r['detail'] or ''}")
+
+
+@cli.command()
+@click.option("--db", "db_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=paths.DEFAULT_DB, show_default=True)
+@click.option("--write", is_flag=True,
+              help="Rewrite the marked tables in README.md, docs/codebook.md, docs/holdings.md.")
+def holdings(db_path, write):
+    """Print what the knowledge base holds (acts, provisions, languages, editions)."""
+    from kb.holdings import render, write_documents
+
+    tables = render(db_path)
+    if write:
+        for doc in write_documents(tables):
+            click.echo(f"wrote {doc}")
+    else:
+        click.echo(tables["summary"] + "\n\n" + tables["acts"])
+
+
 if __name__ == "__main__":
     cli()

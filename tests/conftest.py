@@ -38,3 +38,28 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture(scope="session")
+def corpus_build(tmp_path_factory, corpus_dir):
+    """(db path, report) of ONE offline build of the whole shared corpus for the session.
+
+    Read it, or copy the file to change it: a build of all 34 acts takes about half a minute,
+    so tests that only need "the corpus build" share this one instead of building their own.
+    """
+    from db.build import BuildOptions, run_build
+
+    db_path = tmp_path_factory.mktemp("corpus-build") / "kb.db"
+    report = run_build(BuildOptions(db_path=db_path, corpus_dir=corpus_dir))
+    assert report.fatal is None, report.summary()
+    return db_path, report
+
+
+@pytest.fixture
+def corpus_build_copy(corpus_build, tmp_path):
+    """A private copy of the session's corpus build (same manifest: rebuilding it is a no-op)."""
+    import shutil
+
+    target = tmp_path / "kb.db"
+    shutil.copyfile(corpus_build[0], target)
+    return target

@@ -136,8 +136,6 @@ HEADING_XFAILS = {
     ("rus", "K1400000235"): "reader misses 3 article headings: «Cтатья 69.» and «Cтатья 312.» "
         "(Latin C, file lines 1287, 8240; 312 becomes ch20-a1 + points p1/p2 under ch20) and "
         "«173. Незаконное вмешательство …» without «Статья» (line 3611; becomes art172-p173)",
-    ("kaz", "Z040000573_"): "reader misses « 10-бaп Рұқсат беруден бас тарту» (Latin «a» in "
-        "«бaп», line 571): article 10 is missing, its text lands in article 9",
     ("kaz", "Z1200000056"): "reader misses headings without «-бап»: «29-8.», «29-12.», «29-13.» "
         "(lines 2755, 2975, 2997) become parts of the article before",
     ("kaz", "Z1400000176"): "reader misses « 112-4. Бітімгершілік келісімді соттың бекітуі» "
@@ -198,12 +196,6 @@ def test_footnote_records_cover_footnotes(act, lang, act_id):
 NUMBER_XFAILS = {
     ("rus", "K1100000518"): "«от 20.12.021 № 84-VII» (source typo in the year, footnotes of "
         "arts 158, 166, 167): the printed number 84-VII is lost with the bad date",
-    ("rus", "Z950002444_"): "dates in words are not read: «Законом РК от 2 марта 2001 г. № 162» "
-        "(line 46, also line 7162) gives no date and no number",
-    ("rus", "Z970000155_"): "dates in words are not read: «Законом РК от 29 марта 2000 г. № 42» "
-        "(ch14 footnote, line 2517) gives no date and no number",
-    ("kaz", "Z950002444_"): "year-first dates followed by a dot are not read: «ҚР 2005.12.23. № "
-        "107 … Заңымен» (21 footnotes, e.g. art 11, 12, 22) give no date and no number",
 }
 
 
@@ -223,11 +215,6 @@ def test_amending_dates_are_iso(act, lang, act_id):
         assert dt.date(1990, 1, 1) <= dt.date.fromisoformat(d) <= dt.date(2027, 12, 31), d
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "editor's notes that precede the preamble are linked to «a», an id that does not exist: "
-    "textfile.py _Builder.text() opens the preamble with open() (which attaches pending "
-    "editor's notes to the slug «a») and only then renames it «preamble» (lines 367-368); "
-    "35 of 57 files, e.g. rus Z020000345_ «Вниманию пользователей! …»"))
 def test_amendment_records_point_at_existing_provisions(act):
     dangling = {}
     for lang, act_id in ALL:
@@ -269,11 +256,6 @@ def test_article_footnotes_stay_inside_their_article(act):
     assert inside >= 0.995 * total
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a footnote about a whole article, printed after its last point, is linked to that point: "
-    "«Сноска. Статья 31 с изменением …» (K1500000414 after art. 31 p. 3) → art31-p3, not "
-    "art31 (textfile.py _Builder.footnote: «the provision opened last»); only 827 of 4448 "
-    "«Сноска. Статья N»/«Ескерту. N-бап» notes are linked to article N itself"))
 def test_article_footnote_linked_to_the_article(act):
     doc = act("rus", "K1500000414")
     recs = [a for a in doc["amendments"] if a["text"].startswith("Сноска. Статья 31 с изменением")]
@@ -331,10 +313,6 @@ def test_multiline_preamble_footnote_gives_two_records(act):
         "Конституцией Республики Казахстан.")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the preamble's own footnote is linked to no provision (None): textfile.py _Builder.text() "
-    "pops the preamble off the stack right after opening it (line 371), so footnote() finds an "
-    "empty stack"))
 def test_preamble_footnote_linked_to_preamble(act):
     recs = _preamble_footnotes(act("rus", "Z020000345_"))
     assert recs and {a["provision"] for a in recs} == {"preamble"}
@@ -427,10 +405,6 @@ def test_repealed_banking_law(act):
                if a != "Z950002444_")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "kaz/Z950002444_.txt line 1 «Ескерту. 01.07.2026 бастап … Заңның күші жойылды – ҚР "
-    "16.01.2026 № 258-VIII …» is not seen as the act's repeal: textfile.py _ACT_REPEALED "
-    "(line 76) wants «Ескерту. Заң… күші жойылды» at the start; status stays in_force"))
 def test_repealed_banking_law_kazakh(act):
     assert act("kaz", "Z950002444_")["act"]["status"] == "repealed"
 
@@ -446,10 +420,6 @@ def test_excluded_article_in_notaries_law(act):
     assert _prov(doc, "art56")["heading"] == "Удостоверение завещаний"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "rus/Z970000155_.txt lines 2331-2338 «Статья 62. » «(Статьи 62-68 исключены - Законом РК "
-    "от 05.05.2003 № 408)»: the plural «Статьи» does not match textfile.py _EXCLUDED (line 66, "
-    "«Статья|Пункт|…»), so art62 is not excluded and keeps the note as its text"))
 def test_excluded_article_range(act):
     art = _prov(act("rus", "Z970000155_"), "art62")
     assert (art["excluded"], art["text"]) == (True, None)
@@ -492,9 +462,6 @@ def test_assign_slugs_returns_reader_ids(act, lang, act_id):
 
 
 SLUG_XFAILS = {
-    ("kaz", "Z980000220_"): "chapter ids keep the Cyrillic «І» of Roman numerals: «chІІ», "
-        "«chІІІ» (textfile.py _Builder._slug uses the raw number; kb.provision_ids.assign_slugs "
-        "gives chII, chIII)",
 }
 
 

@@ -6,15 +6,12 @@ import bibtexparser
 import pytest
 from click.testing import CliRunner
 
-from db.build import BuildOptions, run_build
 from kb.cli import cli
 
 
 @pytest.fixture(scope="module")
-def db_path(tmp_path_factory, corpus_dir):
-    path = tmp_path_factory.mktemp("cite") / "kb.db"
-    assert run_build(BuildOptions(db_path=path, corpus_dir=corpus_dir)).fatal is None
-    return path
+def db_path(corpus_build):
+    return corpus_build[0]
 
 
 def _provision(db_path, where):

@@ -49,3 +49,17 @@ def test_every_table_and_column_is_described_in_metadata():
             if col[1] not in described.get("columns", {}):
                 missing.append(f"{table}.{col[1]}")
     assert not missing, f"undescribed in metadata.yml: {missing}"
+
+
+def test_holdings_tables_in_the_docs_match_the_corpus_build(corpus_build):
+    # README, the codebook and docs/holdings.md say what the knowledge base holds: the tables
+    # must be the ones a fresh build gives (`kb holdings --write` regenerates them).
+    from kb.holdings import render, stale_documents
+
+    import sqlite3
+
+    tables = render(corpus_build[0])
+    acts = sqlite3.connect(corpus_build[0]).execute("select count(*) from acts").fetchone()[0]
+    assert acts >= 34 and f"| acts | {acts} |" in tables["summary"]
+    assert tables["acts"].count("\n| ") == acts          # one row per act
+    assert stale_documents(tables) == [], "run: kb build && kb holdings --write"

@@ -17,7 +17,7 @@ NOTE_PREFIX = re.compile(r"^\s*(Сноска|Ескерту|Footnote)\s*[.:]\s*"
 EDITOR_NOTE = re.compile(r"^\s*(Примечание\s+(ИЗПИ|РЦПИ)|ҚР\s+ДЗҚИ-ның\s+ескертпесі|"
                          r"ҚР\s+РҚАО-ның\s+ескертпесі|Note\s+of\s+the\s+(RCLI|ILLI))", re.I)
 
-_REF = re.compile(r"(?:от\s+|dated\s+)?(?P<date>%s)\s*(?:года|ж\.)?\s*(?:№|No\.?)\s*"
+_REF = re.compile(r"(?:от\s+|dated\s+)?(?P<date>%s)\s*\.?\s*(?:года|г\.|ж\.)?\s*(?:№|No\.?)\s*"
                   r"(?P<number>[0-9A-Za-zА-Яа-яІіҚқ/\-]+)" % DATE_PATTERN, re.I)
 
 _RU_FORMS = [(r"конституционн\w*\s+закон", "Конституционный закон"),

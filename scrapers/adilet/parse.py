@@ -37,7 +37,7 @@ from scrapers.adilet.markup import (body_cut_off, clean, decode, first, has_clas
 from scrapers.adilet.requisites import parse_requisites, repeal_mentioned
 
 # Bump whenever the output for the same page can change: the build re-parses cached acts then.
-PARSER_VERSION = "adilet-parse@4"
+PARSER_VERSION = "adilet-parse@5"
 
 _ANCHOR = re.compile(r"^z\d+$")
 _NUM = r"(\d+(?:-\d+)*)"

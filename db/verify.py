@@ -1,0 +1,130 @@
+"""Cross-check acts against Adilet's official PDFs (corpus_dir/adilet-pdf), article by article.
+
+For each PDF whose act is in the database, both copies are cut into articles (everything
+printed under an article heading: title, text, footnotes) and compared after folding what
+layout changes (letters and digits only, lower case, ё as е). An article is `match` when the
+folded texts are equal, `differs` otherwise (with the similarity and the first words where they
+part), `missing_in_pdf` / `missing_in_text` when one copy has no such heading. Differences are
+findings for a reader, not errors: the two copies are often of different editions.
+
+Results go to `pdf_checks` (one row per article), `provisions.pdf_check` (the article and every
+provision inside it) and `acts.pdf_edition` / `acts.pdf_check` (a summary).
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import re
+from pathlib import Path
+
+_FOLD = re.compile(r"[^0-9a-zа-яәіңғүұқөһ]+")
+
+
+def fold(text: str) -> str:
+    return _FOLD.sub("", text.lower().replace("ё", "е"))
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.split(r"[^0-9A-Za-zА-Яа-яЁёӘәІіҢңҒғҮүҰұҚқӨөҺһ]+", text.replace("ё", "е")) if w]
+
+
+def _where_they_part(a: str, b: str) -> str:
+    wa, wb = _words(a), _words(b)
+    i = 0
+    while i < min(len(wa), len(wb)) and wa[i].lower() == wb[i].lower():
+        i += 1
+    return (f"text: «{' '.join(wa[max(0, i - 3):i + 6])}» / "
+            f"PDF: «{' '.join(wb[max(0, i - 3):i + 6])}»")
+
+
+def compare(text_spans: dict[str, str], pdf_spans: dict[str, str]) -> list[dict]:
+    out = []
+    for number in list(text_spans) + [n for n in pdf_spans if n not in text_spans]:
+        mine, theirs = text_spans.get(number), pdf_spans.get(number)
+        if theirs is None:
+            out.append({"article": number, "status": "missing_in_pdf", "similarity": None,
+                        "detail": None})
+            continue
+        if mine is None:
+            out.append({"article": number, "status": "missing_in_text", "similarity": None,
+                        "detail": None})
+            continue
+        a, b = fold(mine), fold(theirs)
+        if a == b:
+            out.append({"article": number, "status": "match", "similarity": 1.0, "detail": None})
+            continue
+        ratio = difflib.SequenceMatcher(None, _words(mine.lower()), _words(theirs.lower()),
+                                        autojunk=False).ratio()
+        out.append({"article": number, "status": "differs", "similarity": round(ratio, 4),
+                    "detail": _where_they_part(mine, theirs)})
+    return out
+
+
+def pdf_files(corpus_dir: Path | None) -> list[Path]:
+    if not corpus_dir:
+        return []
+    folder = Path(corpus_dir) / "adilet-pdf"
+    return sorted(p for p in folder.glob("*.pdf") if p.is_file()) if folder.is_dir() else []
+
+
+def verify_against_pdfs(db, corpus_dir: Path, report=None, only: set[str] | None = None
+                        ) -> dict[str, dict]:
+    """Run the checks for every PDF whose act (Russian text from adilet-text) is loaded.
+
+    Returns {act_id: {"edition", "match", "differs", "missing_in_pdf", "missing_in_text"}}.
+    """
+    from scrapers.adilet.pdf import PdfError, read_act_pdf
+    from scrapers.adilet.textfile import article_spans
+
+    conn = getattr(db, "conn", db)
+    summary: dict[str, dict] = {}
+    from scrapers.adilet.pdf import parse_pdf_name
+
+    for path in pdf_files(corpus_dir):
+        named = parse_pdf_name(path.name)
+        if only is not None and (named is None or named[0] not in only):
+            continue
+        try:
+            pdf = read_act_pdf(path)
+        except (PdfError, OSError) as exc:
+            if report is not None:
+                report.fail("verify", f"adilet-pdf/{path.name}", str(exc))
+            continue
+        text_path = Path(corpus_dir) / "adilet-text" / pdf.lang / f"{pdf.act_id}.txt"
+        row = conn.execute("select source_kind from acts where id = ?", (pdf.act_id,)).fetchone()
+        if row is None or not text_path.exists():
+            if report is not None:
+                report.fail("verify", f"adilet-pdf/{path.name}",
+                            f"act {pdf.act_id} has no page text loaded to compare with")
+            continue
+        results = compare(article_spans(text_path.read_text(encoding="utf-8")),
+                          article_spans(pdf.text))
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        articles = dict(conn.execute(
+            "select number, id from provisions where act_id = ? and kind = 'article'",
+            (pdf.act_id,)).fetchall())
+        conn.executemany(
+            "insert into pdf_checks (act_id, article, provision_id, status, similarity, detail, "
+            "pdf_file, pdf_edition, pdf_sha256) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(pdf.act_id, r["article"], articles.get(r["article"]), r["status"], r["similarity"],
+              r["detail"], f"adilet-pdf/{path.name}", pdf.edition, sha) for r in results])
+        # Every provision inside an article takes the article's verdict.
+        verdict = {articles[r["article"]]: r["status"] for r in results if r["article"] in articles}
+        parent_of = dict(conn.execute("select id, parent_id from provisions where act_id = ?",
+                                      (pdf.act_id,)).fetchall())
+        updates = []
+        for pid in parent_of:
+            node = pid
+            while node is not None and node not in verdict:
+                node = parent_of.get(node)
+            if node is not None:
+                updates.append((verdict[node], pid))
+        conn.executemany("update provisions set pdf_check = ? where id = ?", updates)
+        counts = {s: sum(1 for r in results if r["status"] == s)
+                  for s in ("match", "differs", "missing_in_pdf", "missing_in_text")}
+        summary[pdf.act_id] = {"edition": pdf.edition, **counts}
+        conn.execute("update acts set pdf_edition = ?, pdf_check = ? where id = ?",
+                     (pdf.edition, json.dumps(counts), pdf.act_id))
+    conn.commit()
+    return summary
