@@ -42,9 +42,10 @@ def readable_paths(db: Path, n: int, rng: random.Random) -> list[str]:
         out = [f"/acts/{a}/{slugs.slug_to_path(s)}" for a, s in rows]
     else:
         for (act_id,) in conn.execute("select id from acts"):
-            tree = [dict(zip(("id", "parent_id", "kind", "number"), r)) for r in conn.execute(
-                "select id, parent_id, kind, number from provisions where act_id = ? "
-                "order by position", (act_id,))]
+            tree = [dict(zip(("id", "parent_id", "kind", "number", "heading", "path"), r))
+                    for r in conn.execute("select id, parent_id, kind, number, heading, path "
+                                          "from provisions where act_id = ? order by position",
+                                          (act_id,))]
             out += [f"/acts/{act_id}/{slugs.slug_to_path(s)}"
                     for s in slugs.derive_slugs(tree).values()]
     conn.close()

@@ -377,3 +377,25 @@ def test_the_domain_does_not_import_the_web_layer():
                     encoding="utf-8"), re.M):
                 offenders.append(str(path.relative_to(repo)))
     assert not offenders
+
+
+# --- the issue's three URLs on the corpus build ------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path, heading, act_words, old", [
+    ("/acts/K950001000_/art27/p2", "ст. 27 п. 2", "Конституция", "K950001000_-art27.2"),
+    ("/acts/K1500000414/art31/p1", "ст. 31 п. 1", "Трудовой кодекс", None),
+    ("/acts/Z020000345_/art1/sp8-1", "ст. 1 пп. 8-1)", "О правах ребенка", "Z020000345_-art1.sp8-1"),
+])
+async def test_the_issues_readable_urls_on_the_corpus_build(corpus_build, path, heading,
+                                                            act_words, old):
+    ds = make_datasette(corpus_build[0])
+    html = (await get(ds, path)).text
+    assert re.search(r'<h1 id="kb-heading">' + re.escape(heading), html), path
+    citation = re.search(r'id="kb-citation">(.*?)</pre>', html, re.S).group(1)
+    assert act_words in citation and heading.split()[1] in citation
+    if old:  # the old text id, dot and all, lands on the same page
+        for link in (f"/kb/provisions/{old}", f"/kb/provisions/{old.replace('.', '~2E')}"):
+            response = await ds.client.get(link)
+            assert response.status_code == 301 and response.headers["location"] == path

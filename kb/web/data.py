@@ -62,8 +62,9 @@ async def act_slugs(datasette, act_id: str) -> dict[str, str]:
         found = await rows(db, "select id, slug from provisions where act_id = :a", {"a": act_id})
         result = {r["id"]: r["slug"] for r in found if r["slug"]}
     else:
-        found = await rows(db, """select id, parent_id, kind, number from provisions
-                                  where act_id = :a order by position""", {"a": act_id})
+        found = await rows(db, """select id, parent_id, kind, number, heading, path
+                                  from provisions where act_id = :a order by position""",
+                           {"a": act_id})
         result = slugs.derive_slugs(found)
     if len(cache) > 5000:  # bounded: the acts of any realistic build fit many times over
         cache.clear()

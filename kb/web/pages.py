@@ -76,12 +76,12 @@ async def static(request, datasette):
 async def home(request, datasette):
     acts = await data.acts(datasette)
     stats, langs, dims = await data.home_figures(datasette)
-    act_cols = await data.columns(datasette, "acts")
-    edition_col = "edition_date" if "edition_date" in act_cols else "as_of"
-    editions = [a[edition_col] for a in acts if a.get(edition_col)]
+    # the date each text is current to: the build's edition date, else the consolidated as-of
+    editions = [a.get("edition_date") or a.get("as_of") for a in acts]
+    editions = [e for e in editions if e]
     context = {
         "title": "База знаний: законодательство Казахстана о детях",
-        "acts": [dict(a, url=data.act_url(a["id"]), edition=a.get(edition_col)) for a in acts],
+        "acts": [dict(a, url=data.act_url(a["id"])) for a in acts],
         "in_force": sum(a["status"] == "in_force" for a in acts),
         "repealed": sum(a["status"] == "repealed" for a in acts),
         "stats": stats,
