@@ -246,7 +246,7 @@ class ActLoader:
             mapping = {sid: by_slug[slug] for sid, slug in other_slugs.items() if slug in by_slug}
             self.db["provision_texts"].insert_all([{
                 "provision_id": pid.get(mapping.get(prov["id"])), "act_id": act_id, "lang": lang,
-                "anchor": prov.get("anchor") or other_slugs[prov["id"]],
+                "anchor": prov["id"] if prov.get("anchor") else other_slugs[prov["id"]],
                 "slug": other_slugs[prov["id"]], "kind": prov["kind"], "number": prov.get("number"),
                 "heading": prov.get("heading"), "text": prov.get("text"),
                 "excluded": int(bool(prov.get("excluded"))), "url": prov["url"],

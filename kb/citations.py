@@ -139,10 +139,30 @@ def act_title(act_row: Mapping) -> str:
     return title.strip(_QUOTES)
 
 
+def _self_named(act_row: Mapping) -> str | None:
+    """A title that is itself the act's name with its form («Трудовой кодекс Республики
+    Казахстан», «Конституция Республики Казахстан»): cited as it stands, not in quotes after
+    the form."""
+    title = act_title(act_row)
+    if title and title.endswith("Республики Казахстан") and \
+            re.search(r"(?i)(кодекс|конституция)", title):
+        return title
+    return None
+
+
 def act_reference(act_row: Mapping) -> str:
-    """«Закон Республики Казахстан от 8 августа 2002 года № 345-II «О правах ребенка …»»."""
-    bits = [act_issuer(act_row)]
+    """«Закон Республики Казахстан от 8 августа 2002 года № 345-II «О правах ребенка …»»;
+    «Трудовой кодекс Республики Казахстан от 23 ноября 2015 года № 414-V»; «Конституция
+    Республики Казахстан (принята на республиканском референдуме 30 августа 1995 года)»."""
     adopted = ru_long_date(_get(act_row, "date_adopted"))
+    named = _self_named(act_row)
+    if named and (_get(act_row, "form", "") or "").lower() == "конституция":
+        return named + (f" (принята на республиканском референдуме {adopted})" if adopted else "")
+    if named:
+        bits = [named] + ([f"от {adopted}"] if adopted else []) + \
+            ([f"№ {_get(act_row, 'number')}"] if _get(act_row, "number") else [])
+        return " ".join(bits)
+    bits = [act_issuer(act_row)]
     if adopted:
         bits.append(f"от {adopted}")
     number = _get(act_row, "number")
@@ -156,6 +176,9 @@ def act_reference(act_row: Mapping) -> str:
 
 def act_name(act_row: Mapping) -> str:
     """«Закон Республики Казахстан «О правах ребенка в Республике Казахстан»» (no date/number)."""
+    named = _self_named(act_row)
+    if named:
+        return named
     title = act_title(act_row)
     return f"{act_issuer(act_row)} «{title}»" if title else act_issuer(act_row)
 

@@ -136,7 +136,27 @@ def _read_adilet_html(corpus_dir: Path, name: str, conf: dict) -> Iterator[Corpu
                 yield CorpusItem(name, page.stem, str(prov.id), text, conf.get("lang", "ru"))
 
 
+def _read_adilet_text(corpus_dir: Path, name: str, conf: dict) -> Iterator[CorpusItem]:
+    """The saved page texts of corpus/adilet-text: one item per provision with text, keyed by
+    its structural slug (kb.provision_ids), its text what the build tags (heading + text)."""
+    from kb.provision_ids import assign_slugs
+    from scrapers.adilet.textfile import read_adilet_text
+
+    folder = corpus_dir / conf["path"]
+    lang = {"ru": "rus", "kk": "kaz"}[conf.get("lang", "ru")]
+    for path in sorted(folder.glob("*.txt")):
+        doc = read_adilet_text(path.read_text(encoding="utf-8"), act_id=path.stem, lang=lang)
+        slugs = assign_slugs(doc["provisions"])
+        for prov in doc["provisions"]:
+            if prov.get("excluded"):
+                continue
+            text = " ".join(t for t in (prov.get("heading"), prov.get("text")) if t)
+            if text.strip():
+                yield CorpusItem(name, path.stem, slugs[prov["id"]], text, conf.get("lang", "ru"))
+
+
 READERS: dict[str, Callable[[Path, str, dict], Iterator[CorpusItem]]] = {
+    "adilet_text": _read_adilet_text,
     "numbered_txt": _read_numbered_txt,
     "constitution_json": _read_constitution,
     "paragraphs_json": _read_paragraphs_json,

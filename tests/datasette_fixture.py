@@ -21,6 +21,7 @@ if str(REPO) not in sys.path:
 from db import schema  # noqa: E402
 from db.fts import create_search_index  # noqa: E402
 from kb.morph import lemmatize_text  # noqa: E402
+from kb.provision_ids import assign_slugs  # noqa: E402
 
 RETRIEVED = "2026-08-05T09:30:00+00:00"
 A1 = "Z020000345_"
@@ -249,17 +250,24 @@ def build_fixture_db(path) -> Path:
         ins("""insert into act_texts (act_id, lang, title, requisites, status_raw, url, source_url,
                retrieved_at, content_sha256, inputs_digest) values (?, 'rus', ?, ?, ?, ?, ?, ?, ?, ?)""",
             (aid, title, requisites, status_raw, ADILET + aid, None, RETRIEVED, "ab" * 32, "ab" * 32))
+    # Slugs as the build makes them (kb/provision_ids.py); the fixture keeps its anchor-based
+    # ids, which the tests name, beside them.
+    slugs = {}
+    for aid in {p[0] for p in PROVISIONS}:
+        tree = [{"id": p[1], "kind": p[2], "number": p[3], "heading": p[4], "parent": p[6],
+                 "path": p[12]} for p in PROVISIONS if p[0] == aid]
+        slugs.update({(aid, k): v for k, v in assign_slugs(tree).items()})
     for position, (aid, anchor, kind, number, heading, text, parent, dims, (lo, hi), age_ev, flags,
                    excluded, ppath) in enumerate(PROVISIONS):
         pid = f"{aid}-{anchor}"
         primary = dims[0][0] if dims else None
         depth = {"chapter": 0, "article": 1, "part": 2, "subpart": 3}[kind]
-        ins("""insert into provisions (id, act_id, anchor, kind, number, heading, text, text_lemmas,
-               path, parent_id, position, depth, excluded, url, retrieved_at, content_sha256,
-               primary_dimension, dimension_codes, age_min_months, age_max_months, age_group_codes,
-               age_evidence, flag_codes)
-               values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
-            (pid, aid, anchor, kind, number, heading, text,
+        ins("""insert into provisions (id, act_id, slug, anchor, kind, number, heading, text,
+               text_lemmas, path, parent_id, position, depth, excluded, url, retrieved_at,
+               content_sha256, primary_dimension, dimension_codes, age_min_months, age_max_months,
+               age_group_codes, age_evidence, flag_codes)
+               values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)""",
+            (pid, aid, slugs[(aid, anchor)], anchor, kind, number, heading, text,
              lemmatize_text(" ".join(x for x in (heading, text) if x)), ppath,
              f"{aid}-{parent}" if parent else None, position, depth, excluded,
              f"{ADILET}{aid}#{anchor}", RETRIEVED, "ab" * 32, primary,

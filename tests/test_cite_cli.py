@@ -47,3 +47,19 @@ def test_an_unknown_provision_is_a_clear_error(db_path):
     result = CliRunner().invoke(cli, ["cite", "Z020000345_-z999999", "--db", str(db_path)])
     assert result.exit_code == 1
     assert "no such provision" in result.output and "Z020000345_-z999999" in result.output
+
+
+def test_codes_named_by_their_own_title_are_cited_as_lawyers_write_them(db_path):
+    from click.testing import CliRunner
+
+    result = CliRunner().invoke(cli, ["cite", "--db", str(db_path), "K1500000414-art31-p1",
+                                      "K950001000_-art27-p2", "K1100000518-art32-p1"])
+    assert result.exit_code == 0, result.output
+    labour, constitution, family = result.output.strip().split("\n")
+    assert labour.startswith("Трудовой кодекс Республики Казахстан от 23 ноября 2015 года № 414-V, "
+                             "ст. 31, п. 1")
+    assert constitution.startswith("Конституция Республики Казахстан (принята на республиканском "
+                                   "референдуме 30 августа 1995 года), ст. 27, п. 2")
+    assert family.startswith("Кодекс Республики Казахстан от 26 декабря 2011 года № 518-IV "
+                             "«О браке (супружестве) и семье», ст. 32, п. 1")
+

@@ -50,10 +50,11 @@ def _add_provisions(db):
             db.conn.execute("INSERT INTO acts (id, title, status, url, retrieved_at, content_sha256) "
                             "VALUES (?, ?, ?, ?, ?, ?)", (act, f"Act {act}", status, f"https://x/{act}", now, "0"))
         for n, (pid, act, excl, lo, hi, dims, bands) in enumerate(PROVISIONS):
-            db.conn.execute("INSERT INTO provisions (id, act_id, anchor, kind, position, excluded, url, "
-                            "retrieved_at, content_sha256, age_min_months, age_max_months) "
-                            "VALUES (?, ?, ?, 'paragraph', ?, ?, ?, ?, '0', ?, ?)",
-                            (pid, act, pid.split("-")[1], n, excl, f"https://x/{pid}", now, lo, hi))
+            db.conn.execute("INSERT INTO provisions (id, act_id, slug, anchor, kind, position, excluded, "
+                            "url, retrieved_at, content_sha256, age_min_months, age_max_months) "
+                            "VALUES (?, ?, ?, ?, 'paragraph', ?, ?, ?, ?, '0', ?, ?)",
+                            (pid, act, pid.split("-")[1], pid.split("-")[1], n, excl,
+                             f"https://x/{pid}", now, lo, hi))
             for i, d in enumerate(dims):
                 db.conn.execute("INSERT INTO provision_dimensions VALUES (?, ?, 0.9, ?, '[]', 'test')",
                                 (pid, d, int(i == 0)))

@@ -37,7 +37,7 @@ from scrapers.adilet import amendments as amend
 from scrapers.adilet.markup import DATE_PATTERN, iso_date
 
 # Bump whenever the output for the same file can change: the build re-reads then.
-TEXTFILE_VERSION = "adilet-text@2"
+TEXTFILE_VERSION = "adilet-text@3"
 
 CANONICAL = "https://adilet.zan.kz/{lang}/docs/{act_id}"
 
@@ -47,10 +47,10 @@ _INDENT = re.compile(r"^[\u00a0 ]*\u00a0")          # Adilet's paragraph indenta
 # (rank, kind, level, regex): level names the slug/citation token.
 _HEADINGS = [
     (1, "section", "codepart", re.compile(
-        r"^((?:ОБЩАЯ|ОСОБЕННАЯ)\s+ЧАСТЬ|(?:ЖАЛПЫ|ЕРЕКШЕ)\s+БӨЛІМ)\s*\.?\s*(.*)$", re.I)),
+        r"^((?:ОБЩАЯ|ОСОБЕННАЯ)\s+ЧАСТЬ|(?:ЖАЛПЫ|ЕРЕКШЕ)\s+БӨЛ[ІI]М)\s*\.?\s*(.*)$", re.I)),
     (2, "section", "section", re.compile(
         r"^(?:РАЗДЕЛ|Раздел)\s+(%s|[IVXLCІ]+)\s*\.?\s*(.*)$" % _NUM)),
-    (2, "section", "section", re.compile(r"^(%s|[IVXLCІ]+)\s*-\s*бөлім\s*\.?\s*(.*)$" % _NUM,
+    (2, "section", "section", re.compile(r"^(%s|[IVXLCІ]+)\s*-?\s*б[өo]л[іi]м\s*\.?\s*(.*)$" % _NUM,
                                          re.I)),
     (3, "chapter", "chapter", re.compile(r"^(?:Глава|ГЛАВА)\s+(%s|[IVXLCІ]+)\s*\.?\s*(.*)$" % _NUM)),
     (3, "chapter", "chapter", re.compile(r"^(%s|[IVXLCІ]+)\s*-?\s*тарау\s*\.?\s*(.*)$" % _NUM, re.I)),
@@ -67,12 +67,12 @@ _EXCLUDED = re.compile(r"^[(\[]?\s*(?:(?:Стать[яи]|Пункт|Подпу�
                        r"(исключ[её]н\w*|утратил\w*\s+силу)|алып\s+тасталды|алынып\s+тасталды",
                        re.I)
 _FOOTNOTE = re.compile(r"^(Сноска|Ескерту)\s*\.")
-_EDITOR = re.compile(r"^(Вниманию\s+пользователей\s*!|Пайдаланушылардың\s+назарына\s*!|"
+_EDITOR = re.compile(r"^(Вниманию\s+пользователей\s*!|(?:Пайдаланушылардың|Қолданушылар)\s+назарына\s*!|"
                      r"Примечание\s+(?:ИЗПИ|РЦПИ)\s*!?|(?:ҚР\s+)?(?:ЗҚАИ|ДЗҚИ|РҚАО)-ның\s+"
                      r"ескертпесі\s*!?)\s*(.*)$", re.S)
 _CC_REFERENCE = re.compile(r"^Примечание\s*\.\s*См\.\s*нормативн")
 _CC_REF = re.compile(r"(?:от\s+)?(?P<date>%s)\s*(?:года)?\s*№\s*(?P<number>\d+(?:-НП)?)" % DATE_PATTERN)
-_TOC = re.compile(r"^(ОГЛАВЛЕНИЕ|СОДЕРЖАНИЕ|МАЗМҰНЫ)\.?$")
+_TOC = re.compile(r"^(ОГЛАВЛЕНИЕ|СОДЕРЖАНИЕ|МАЗМҰНЫ|Оглавление|Содержание|Мазмұны)\.?$")
 _ACT_REPEALED = re.compile(r"^(?:(Сноска|Ескерту)\.\s*(?:Закон|Кодекс|Указ|Постановление|Приказ|"
                            r"Заң|Кодекс)\w*\s+(?:утратил\w*\s+силу|күші\s+жойылды)|"
                            r"Ескерту\..{0,3000}?(?:Заң|Кодекс)\w*\s+күші\s+жойылды(?!\s+деп))", re.I | re.S)
@@ -204,6 +204,8 @@ def _continues_note(last: _Para, text: str) -> bool:
         return False
     if last.kind == "editor" and not _EDITOR.match(last.text).group(2).strip():
         return True
+    if last.text.rstrip().endswith((":", ";")) and not _PART.match(text) and not _SUBPART.match(text):
+        return True         # «Ескерту. Бүкіл мәтін бойынша:» and its list of replacements
     return not last.text.rstrip().endswith((".", ".)", ");", ").")) and bool(_NOTE_TAIL.match(text))
 
 
@@ -455,7 +457,7 @@ class _Builder:
         kind = "article" if para.level == "article" else ("chapter" if para.level in ("chapter", "par")
                                                         else "section")
         last = self.nodes[-1] if self.nodes else None
-        if last is not None and last.level == para.level and last.number == para.number \
+        if last is not None and last.level == para.level and last.number == (_ascii(para.number) if para.number else None) \
                 and not last.texts and para.level != "codepart":
             # Adilet repeats a heading after a footnote about it («Глава 7 …», «Сноска. Глава 7
             # в редакции …», «Глава 7 …»): one provision
@@ -464,7 +466,8 @@ class _Builder:
             self.stack.append(last)
             last.heading = last.heading or para.title
             return
-        self.open(kind, para.level, para.number, para.rank, heading=para.title)
+        self.open(kind, para.level, _ascii(para.number) if para.number else None, para.rank,
+                  heading=para.title)
 
     # -- result -------------------------------------------------------------------------------
 
