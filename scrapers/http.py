@@ -7,7 +7,7 @@ one host, robots.txt read once per host and obeyed, and retries with exponential
 timeouts, dropped connections, truncated bodies, 429 and 5xx. Redirects are followed here, one
 hop at a time, so that every hop is spaced, checked against robots.txt and a loop is caught.
 
-Hard limits (issue 10; docs/reliability-fetch.md), so no server can make a crawl hang or eat
+Hard limits (issue 10; docs/reliability.md), so no server can make a crawl hang or eat
 the machine:
 
 * ``deadline`` (60 s): the total time of one attempt (connect, headers, body), however slowly
