@@ -21,7 +21,7 @@ DIMENSIONS = ("MAT", "HOU", "HLT", "NUT", "ECD", "EDU", "FAM", "PRO", "JUS", "PA
 
 def load_pass(name: str, folder: Path = REAL) -> dict[str, dict]:
     out: dict[str, dict] = {}
-    for path in sorted((folder / f"pass_{name}").glob("batch*.jsonl")):
+    for path in sorted((folder / f"pass_{name}").glob("*.jsonl")):
         with open(path, encoding="utf-8") as fh:
             for line in fh:
                 if line.strip():

@@ -140,7 +140,13 @@ def main(argv=None) -> None:
     ap.add_argument("--corpus", type=Path, default=paths.DEFAULT_CORPUS)
     ap.add_argument("--out-dir", type=Path, default=Path("/tmp/gold"))
     ap.add_argument("--batches", type=int, default=6)
+    ap.add_argument("--top-up", metavar="DIM", help="add every remaining cue item of DIM")
     args = ap.parse_args(argv)
+    if args.top_up:
+        args.out_dir.mkdir(parents=True, exist_ok=True)
+        out = args.out_dir / f"topup_{args.top_up}.jsonl"
+        print(f"{top_up(args.corpus, args.top_up, out)} items added to {ITEMS}; coder batch: {out}")
+        return
     sample = draw(args.corpus)
     rng = random.Random(SEED + 1)
     rng.shuffle(sample)                     # coders see strata and languages mixed
@@ -163,6 +169,43 @@ def main(argv=None) -> None:
     print(f"{len(sample)} items from {len({r['act_id'] for r in sample})} acts: "
           + ", ".join(f"{k[0]} {k[1]} {v}" for k, v in sorted(langs.items())))
     print(f"keys: {ITEMS}; coder batches: {args.out_dir}/batch1..{args.batches}.jsonl")
+
+
+
+def top_up(corpus_dir: Path, dimension: str, out: Path) -> int:
+    """Append to items.jsonl every provision with `dimension`'s cue and a child word that the
+    sample does not hold yet (stratum `topup_{dimension}`), for a dimension whose support
+    stayed under 40; write them as a coder batch to `out`. Returns how many were added.
+
+        python -m kb.gold_sample --top-up NUT --out-dir /tmp/gold
+    """
+    from db.adilet_text import load_act_metadata
+
+    titles = {k: v.get("title") for k, v in load_act_metadata().items()}
+    have = {json.loads(line)["source"] + "/" + json.loads(line)["act_id"] + "/" +
+            json.loads(line)["position"] for line in open(ITEMS, encoding="utf-8") if line.strip()}
+    added = []
+    for source, lang in (("adilet_text", "ru"), ("adilet_text_kk", "kk")):
+        rx = re.compile(DIMENSION_CUES[lang][dimension], re.I)
+        by_act = defaultdict(dict)
+        items = list(iter_source(corpus_dir, source))
+        for it in items:
+            by_act[it.act_id][it.position] = it
+        for it in items:
+            if it.key in have or _HEADING.match(it.position) or len(it.text) < 25:
+                continue
+            if rx.search(it.text) and CHILD[lang].search(it.text):
+                added.append((it, lang, _context(by_act, it)))
+    with open(ITEMS, "a", encoding="utf-8") as fh, open(out, "w", encoding="utf-8") as coder:
+        for it, lang, context in added:
+            fh.write(json.dumps({"source": it.source, "act_id": it.act_id, "position": it.position,
+                                 "lang": lang, "text_sha256": it.sha,
+                                 "stratum": f"topup_{dimension}", "cue": dimension},
+                                ensure_ascii=False) + "\n")
+            coder.write(json.dumps({"key": it.key, "lang": lang, "act_title": titles.get(it.act_id),
+                                    "article_heading": context, "text": it.text},
+                                   ensure_ascii=False) + "\n")
+    return len(added)
 
 
 if __name__ == "__main__":

@@ -250,8 +250,11 @@ def test_a_changed_seed_list_or_texts_config_is_a_change(tmp_path, corpus_dir):
 
     config = tmp_path / "texts.yml"
     config.write_bytes(CONFIG.read_bytes())
+    corpus = tmp_path / "corpus"           # the statutory texts alone: the config is about them
+    corpus.mkdir()
+    os.symlink(corpus_dir / "texts", corpus / "texts")
     db_path = tmp_path / "kb.db"
-    options = dict(db_path=db_path, corpus_dir=corpus_dir, texts_config=config)
+    options = dict(db_path=db_path, corpus_dir=corpus, texts_config=config)
     assert run_build(BuildOptions(**options)).fatal is None
     assert run_build(BuildOptions(**options)).unchanged
     config.write_bytes(CONFIG.read_bytes() + b"\n# a comment is enough to re-read the texts\n")
