@@ -65,7 +65,7 @@ print(n)
 """
 
 UNGATED = r"""
-import kb.tagger as t
+import kb.tagging as t
 t.get_tagger = lambda: t.Tagger(gated=False)
 from kb.cli import cli
 cli(["tag"])

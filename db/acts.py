@@ -328,7 +328,7 @@ class ActLoader:
     # -- tagging ---------------------------------------------------------------------------------
 
     def _tag(self, provisions, lang):
-        from kb.tagger import get_tagger
+        from kb.tagging import get_tagger
 
         texts, idx = [], []
         for i, prov in enumerate(provisions):
@@ -408,7 +408,7 @@ def _lemmas(prov) -> str | None:
 
 
 def _tagger_version() -> str:
-    from kb.tagger import TAGGER_VERSION
+    from kb.tagging import TAGGER_VERSION
 
     return TAGGER_VERSION
 

@@ -301,7 +301,7 @@ def pipeline_versions(options: BuildOptions | None = None) -> dict[str, str]:
     by their path under kb/data; a seed list or texts config given from elsewhere is hashed too.
     """
     from kb import paths
-    from kb.tagger import TAGGER_VERSION
+    from kb.tagging import TAGGER_VERSION
     from scrapers.adilet.parse import PARSER_VERSION
     from scrapers.adilet.textfile import TEXTFILE_VERSION
     from scrapers.texts import TEXTS_VERSION

@@ -109,7 +109,7 @@ def tag(file, batch_size):
     Reads JSON lines {"id", "text", "lang"} from FILE (or standard input) and writes one JSON
     line per input line, in the same order (see TAXONOMY.md, "The tagger contract").
     """
-    from kb.tagger import tag_jsonl
+    from kb.tagging import tag_jsonl
 
     try:
         tag_jsonl(file, sys.stdout, batch_size=batch_size)

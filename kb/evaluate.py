@@ -324,7 +324,7 @@ def _taxonomy_order() -> list[str]:
 
 def run_tagger(items: Sequence[Mapping]) -> list[dict]:
     """Tag the items' texts with the project tagger, one call per language, order kept."""
-    from kb.tagger import get_tagger
+    from kb.tagging import get_tagger
 
     tagger = get_tagger()
     out: list[dict | None] = [None] * len(items)

@@ -175,7 +175,7 @@ def test_evaluate_end_to_end_reports_changed_and_missing_items(tmp_path, corpus_
                      if "травл" in t else [], "flags": [],
                      "age_min_months": None, "age_max_months": None} for t in texts]
 
-    monkeypatch.setitem(sys.modules, "kb.tagger",
+    monkeypatch.setitem(sys.modules, "kb.tagging",
                         types.SimpleNamespace(get_tagger=lambda: FakeTagger()))
     good = get_item(corpus_dir, "bullying_rules", "V2200031180", "rules.p2.sp1")
     from kb.corpus_texts import text_sha256

@@ -4,7 +4,7 @@ import json
 from click.testing import CliRunner
 
 from kb.cli import cli
-from kb.tagger import tag_jsonl
+from kb.tagging import tag_jsonl
 
 
 def run(stdin: str, *args):

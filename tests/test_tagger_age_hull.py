@@ -6,7 +6,7 @@ again, a word inside the name of something else) adds nothing. Sentences written
 """
 import pytest
 
-from kb.tagger import get_tagger
+from kb.tagging import get_tagger
 
 
 def age(text, lang="ru"):

@@ -16,7 +16,7 @@ Sentences are written for these tests (not corpus text):
 """
 import pytest
 
-from kb.tagger import get_tagger
+from kb.tagging import get_tagger
 
 
 def tag(text, lang="ru"):

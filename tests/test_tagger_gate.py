@@ -1,4 +1,4 @@
-"""The text gate (kb.nlp.TextGate): texts it rules out skip spaCy and get the empty tag object.
+"""The text gate (kb.tagging.scoring.TextGate): texts it rules out skip spaCy and get the empty tag object.
 
 The gate is only an optimisation: the gated tagger must give exactly the ungated pipeline's
 output. Proven here on every text we have — every item of the shared corpus (which holds every
@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from kb import paths
-from kb.nlp import get_nlp, get_text_gate
-from kb.tagger import Tagger, empty_tags, tag_jsonl
+from kb.tagging import Tagger, empty_tags, tag_jsonl
+from kb.tagging.pipeline import get_nlp, get_text_gate
 
 TESTS = Path(__file__).parent
 STYLE_SET = TESTS / "fixtures" / "tagger" / "style_set.jsonl"
@@ -180,9 +180,9 @@ def test_tag_jsonl_gated_equals_ungated(texts, monkeypatch):
                     for i, (t, lang) in enumerate(texts[:1500]))
     gated = io.StringIO()
     tag_jsonl(io.StringIO(lines), gated, batch_size=100)
-    import kb.tagger
+    import kb.tagging
 
-    monkeypatch.setattr(kb.tagger, "get_tagger", lambda: Tagger(gated=False))
+    monkeypatch.setattr(kb.tagging, "get_tagger", lambda: Tagger(gated=False))
     ungated = io.StringIO()
     tag_jsonl(io.StringIO(lines), ungated, batch_size=100)
     assert gated.getvalue() == ungated.getvalue()

@@ -15,7 +15,7 @@ care leavers is kept as written; ages above 23 years are adult ages and are drop
 """
 import pytest
 
-from kb.tagger import get_tagger
+from kb.tagging import get_tagger
 
 CASES = [
     ('ru', 'Государственное пособие многодетным семьям назначается и выплачивается в порядке, определяемом Правительством Республики Казахстан.',
@@ -271,7 +271,7 @@ def test_right_of_the_child_to_something_is_that_something(tagger):
 
 
 def test_kazakh_hyphenated_compound_keeps_its_suffixes_apart():
-    from kb.kazakh import default_stemmer
+    from kb.tagging.kazakh import default_stemmer
     assert default_stemmer().stem("зорлық-зомбылыққа") == "зорлық-зомбылық"
 
 
@@ -280,7 +280,7 @@ def test_lemma_gate_never_changes_a_cue_key(corpus_dir):
     every word of the shared corpus texts and of every form of every cue lemma is the same with
     and without the gate (suppletive forms such as «дети» → «ребенок» included)."""
     from kb import morph
-    from kb.nlp import get_nlp
+    from kb.tagging.pipeline import get_nlp
 
     keyer = get_nlp("ru").get_pipe("kb_lemmatizer")
     index, gate = keyer.index, keyer.gate

@@ -27,8 +27,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.nlp import extract_ages_ru
-from kb.tagger import get_tagger
+from kb.tagging import get_tagger
+from kb.tagging.russian import extract_ages_ru
 from labelled_sets import SETS, check_labels, load_inline_set, score_set
 
 HOLDOUT2 = SETS / "holdout2.jsonl"
@@ -169,7 +169,7 @@ def test_four_or_more_children_is_a_large_family():
 
 def test_text_gate_is_exact_on_holdout2():
     """The pre-tokenisation gate derives from the same cue data: gated = ungated output."""
-    from kb.tagger import Tagger
+    from kb.tagging import Tagger
 
     gated, full = Tagger(gated=True), Tagger(gated=False)
     texts = [i["text"] for i in load_holdout2()]

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from kb.nlp import extract_ages_ru
-from kb.tagger import get_tagger
+from kb.tagging import get_tagger
+from kb.tagging.russian import extract_ages_ru
 from kb.taxonomy import DIMENSION_CODES
 from labelled_sets import SETS, check_labels, load_inline_set, score_set
 
@@ -169,7 +169,7 @@ def test_definition_of_the_child_leads_a_definitions_article():
 
 def test_text_gate_is_exact_on_holdout3():
     """The pre-tokenisation gate derives from the same cue data: gated = ungated output."""
-    from kb.tagger import Tagger
+    from kb.tagging import Tagger
 
     gated, full = Tagger(gated=True), Tagger(gated=False)
     texts = [i["text"] for i in load_holdout3()]

@@ -1,9 +1,9 @@
-"""The Kazakh tagger: spacy.blank("xx") + suffix-aware stems (kb.kazakh); sentences written here."""
+"""The Kazakh tagger: spacy.blank("xx") + suffix-aware stems (kb.tagging.kazakh); sentences written here."""
 import pytest
 
-from kb.kazakh import default_stemmer, extract_ages_kk
-from kb.nlp import get_nlp
-from kb.tagger import get_tagger
+from kb.tagging import get_tagger
+from kb.tagging.kazakh import default_stemmer, extract_ages_kk
+from kb.tagging.pipeline import get_nlp
 
 
 @pytest.fixture(scope="module")

@@ -3,8 +3,8 @@ tests/fixtures/tagger/style_set.jsonl): ages of offenders vs. victims, periods i
 competence lists, parents and pregnant women as *whom* a provision covers."""
 import pytest
 
-from kb.nlp import extract_ages_ru
-from kb.tagger import get_tagger
+from kb.tagging import get_tagger
+from kb.tagging.russian import extract_ages_ru
 
 
 def tag(text, lang="ru"):

@@ -1,10 +1,11 @@
-"""The Russian tagger: real spaCy pipeline (kb.nlp), sentences written for the tests."""
+"""The Russian tagger: real spaCy pipeline (kb.tagging), sentences written for the tests."""
 import json
 
 import pytest
 
-from kb.nlp import extract_ages_ru, get_nlp
-from kb.tagger import TAGGER_VERSION, Tagger, get_tagger
+from kb.tagging import TAGGER_VERSION, Tagger, get_tagger
+from kb.tagging.pipeline import get_nlp
+from kb.tagging.russian import extract_ages_ru
 
 
 @pytest.fixture(scope="module")

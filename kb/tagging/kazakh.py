@@ -1,7 +1,8 @@
 """Kazakh text for the tagger: tokeniser, suffix-aware stems, age expressions.
 
 spaCy has no Kazakh language module, so the Kazakh pipeline is spaCy's multi-language blank
-tokenizer (`spacy.blank("xx")`) with our own components; no lemmatiser pretends to be one.
+tokenizer (`spacy.blank("xx")`) with our own components (the kb_kk_lemmatizer of
+kb.tagging.pipeline gives each word the stem below); no lemmatiser pretends to be one.
 
 Kazakh is agglutinative: a word is a stem plus a chain of suffixes («бала» → «балаларға»,
 «баланың», «балалардың»). The cue stems of taxonomy.yml (kk) form the stem vocabulary; a word
@@ -25,8 +26,8 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 
-from kb.nlp import _alt, number_value
 from kb.taxonomy import load_taxonomy
+from kb.tagging.ages import AgeHit, _alt, number_value
 
 VOWELS = set("аәеиоөуұүыіэюя")
 
@@ -112,15 +113,6 @@ def blank_kk() -> Language:
     return spacy.blank("xx")
 
 
-@Language.factory("kb_kk_lemmatizer")
-def make_kb_kk_lemmatizer(nlp: Language, name: str):
-    """token.lemma_ = the cue-vocabulary stem of a Kazakh word (suffix-aware), else lower case;
-    token.norm_ = its cue key (kb.nlp.CueKeyer)."""
-    from kb.nlp import CueKeyer
-
-    return CueKeyer(nlp, "kk", default_stemmer().stem)
-
-
 # --- ages -------------------------------------------------------------------------------------
 
 _KK_UNITS = {"бір": 1, "екі": 2, "үш": 3, "төрт": 4, "бес": 5, "алты": 6, "жеті": 7, "сегіз": 8,
@@ -167,8 +159,6 @@ def ages_possible_kk(text: str) -> bool:
 
 def extract_ages_kk(text: str):
     """Age expressions in Kazakh text (see the module docstring)."""
-    from kb.nlp import AgeHit
-
     if not ages_possible_kk(text):
         return []
     low = text.lower()

@@ -1,12 +1,14 @@
 """Tag provisions by child well-being dimension, flags and age (TAXONOMY.md, the tagger contract).
 
-    from kb.tagger import get_tagger, tag_jsonl
+    from kb.tagging import get_tagger, tag_jsonl
     get_tagger().tag("Ребенок, не достигший четырнадцати лет …")        # -> contract object
     get_tagger().tag_many(texts, lang="ru", batch_size=256)              # iterator, nlp.pipe
     tag_jsonl(in_fp, out_fp)                                             # `kb tag`
 
-The rules live in kb/data/taxonomy.yml (cues) and kb/nlp.py, kb/kazakh.py (pipelines, ages,
-scoring). Bump TAGGER_VERSION whenever any of them changes: the build re-tags then.
+The rules live in kb/data/taxonomy.yml (cues) and the modules of this package (pipeline, cues,
+scoring, ages, russian, kazakh, english: see kb.tagging.pipeline). Bump TAGGER_VERSION whenever
+any of them changes: the build re-tags then. This module stays light (the pipelines are built
+lazily), so importing TAGGER_VERSION costs nothing.
 
 `tag_jsonl` input: one JSON object per line, {"id": …, "text": "…", "lang": "ru"}; `lang` is
 optional (default ru; ru, kk, en, and the Adilet codes rus, kaz, eng are accepted). Output: one
@@ -25,17 +27,20 @@ from functools import lru_cache
 from itertools import islice
 from typing import IO, Iterable, Iterator
 
+__all__ = ["TAGGER_VERSION", "LANGS", "Tagger", "empty_tags", "get_tagger", "tag_jsonl"]
+
 TAGGER_VERSION = "rules-7"
 
 LANGS = {"ru": "ru", "kk": "kk", "en": "en", "rus": "ru", "kaz": "kk", "eng": "en"}
 
 
 class Tagger:
-    """Rule-based tagger over the spaCy pipelines of kb.nlp (built lazily per language).
+    """Rule-based tagger over the spaCy pipelines of kb.tagging.pipeline (built lazily per
+    language).
 
-    Most provisions say nothing about children. A text the TextGate of kb.nlp rules out (no
-    phrase that can open the scorer's child-context gate, no possible age, or an excluded item)
-    gets the empty object without going through spaCy; the output is the same either way
+    Most provisions say nothing about children. A text the TextGate (kb.tagging.scoring) rules
+    out (no phrase that can open the scorer's child-context gate, no possible age, or an excluded
+    item) gets the empty object without going through spaCy; the output is the same either way
     (tests/test_tagger_gate.py). `gated=False` runs every text through the pipeline."""
 
     version = TAGGER_VERSION
@@ -44,12 +49,12 @@ class Tagger:
         self.gated = gated
 
     def _gate(self, lang: str):
-        from kb.nlp import get_text_gate
+        from kb.tagging.pipeline import get_text_gate
 
         return get_text_gate(LANGS[lang]) if self.gated else None
 
     def _nlp(self, lang: str):
-        from kb.nlp import get_nlp
+        from kb.tagging.pipeline import get_nlp
 
         code = LANGS.get(lang)
         if code is None:
