@@ -305,4 +305,15 @@ CREATE INDEX idx_provision_age_groups_code ON provision_age_groups(age_group_cod
 CREATE INDEX idx_fetch_log_act ON fetch_log(act_id);
 CREATE INDEX idx_observations_indicator ON observations(indicator_code, area_code, year);
 CREATE INDEX idx_indicators_dimension ON indicators(dimension_code);
+-- Every faceted, filtered or sorted column of a table that grows with the corpus (issue 11:
+-- a facet is a GROUP BY; with an index it reads the index, not the table).
+CREATE INDEX idx_provisions_act_form ON provisions(act_form);
+CREATE INDEX idx_provisions_act_issuing_body ON provisions(act_issuing_body);
+CREATE INDEX idx_provisions_act_year ON provisions(act_year);
+CREATE INDEX idx_provision_texts_lang ON provision_texts(lang);
+CREATE INDEX idx_amendments_action ON amendments(action);
+CREATE INDEX idx_amendments_amending_form ON amendments(amending_form);
+CREATE INDEX idx_amendments_amending_date ON amendments(amending_date);
+CREATE INDEX idx_provision_dimensions_primary ON provision_dimensions(is_primary);
+CREATE INDEX idx_provision_dimensions_method ON provision_dimensions(method);
 """
