@@ -305,6 +305,7 @@ def pipeline_versions(options: BuildOptions | None = None) -> dict[str, str]:
     from scrapers.adilet.parse import PARSER_VERSION
     from scrapers.adilet.textfile import TEXTFILE_VERSION
     from scrapers.texts import TEXTS_VERSION
+    from kb.policies import POLICIES_VERSION
 
     data_hash = hashlib.sha256()
     for path in sorted(paths.DATA_DIR.rglob("*")):
@@ -312,7 +313,8 @@ def pipeline_versions(options: BuildOptions | None = None) -> dict[str, str]:
             rel = path.relative_to(paths.DATA_DIR).as_posix()
             data_hash.update(rel.encode() + b"\0" + path.read_bytes())
     versions = {"schema": str(schema.SCHEMA_VERSION), "parser": PARSER_VERSION,
-                "texts": TEXTS_VERSION, "adilet_text": TEXTFILE_VERSION, "tagger": TAGGER_VERSION, "data": data_hash.hexdigest()[:16]}
+                "texts": TEXTS_VERSION, "adilet_text": TEXTFILE_VERSION, "tagger": TAGGER_VERSION, "data": data_hash.hexdigest()[:16],
+                "policies": POLICIES_VERSION}
     for name in ("seed_path", "texts_config"):
         path = getattr(options, name, None)
         if path is not None:
@@ -531,6 +533,10 @@ def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage
             db.conn.commit()
         with _stage("fetch log"):
             _import_fetch_log(db, options.raw_dir)
+        with _stage("policies"):
+            from db.policies import load_policy_measures
+
+            load_policy_measures(db)
         ind_digest = _indicators_digest(options)
         if options.corpus_dir or options.live:
             with _stage("indicators"):

@@ -1,0 +1,94 @@
+"""Build stage: the catalogue of child policy measures (kb/policies.py) as a table.
+
+``load_policy_measures(db)`` reads the provisions of the acts in force from ``db``, extracts
+the measures and writes ``policy_measures`` (one row per measure or amount tier) and
+``monthly_indices`` (МРП and subsistence minimum by year from kb/data/mrp.yml, with their
+source). It is rerun whole on every build that is not a no-op: it reads only the provisions
+table, so a new edition of an act gives new rows without any change here.
+"""
+from __future__ import annotations
+
+import sqlite_utils
+
+from kb.policies import COLUMNS, extract_measures, mrp_values
+from kb.provision_ids import slug_to_path
+
+TABLES = """
+CREATE TABLE IF NOT EXISTS monthly_indices (
+    year INTEGER NOT NULL,
+    unit TEXT NOT NULL,                  -- mrp | subsistence_minimum
+    tenge INTEGER NOT NULL,
+    source TEXT NOT NULL,                -- the republican budget law that sets it
+    confirmed INTEGER NOT NULL,          -- 0: to confirm from the official text
+    PRIMARY KEY (year, unit)
+);
+
+CREATE TABLE IF NOT EXISTS policy_measures (
+    id TEXT PRIMARY KEY,                 -- provision_id, #2 … for further tiers of one provision
+    name TEXT NOT NULL,
+    tier TEXT,                           -- the amount line's condition («на первого ребенка»)
+    kind TEXT NOT NULL CHECK (kind IN ('cash', 'in_kind', 'service', 'leave', 'protection')),
+    eligible TEXT,                       -- who is eligible, as the law states it
+    age_min_months INTEGER,
+    age_max_months INTEGER,
+    age_text TEXT,                       -- the age phrase as in the law
+    amount_text TEXT,                    -- the amount as the law states it
+    amount_value REAL,
+    amount_unit TEXT,                    -- mrp | subsistence_minimum | income_share
+    amount_mrp REAL,                     -- amount_value when the unit is МРП
+    amount_tenge REAL,                   -- amount_value × the index of amount_tenge_year
+    amount_tenge_year INTEGER,
+    frequency TEXT,                      -- monthly | one_off | per_event | ongoing
+    act_id TEXT NOT NULL REFERENCES acts(id),
+    provision_id TEXT NOT NULL REFERENCES provisions(id),
+    provision_page TEXT NOT NULL,        -- /acts/{act}/{path}: the provision to cite
+    article_id TEXT REFERENCES provisions(id),
+    eligibility_provision_id TEXT REFERENCES provisions(id),
+    age_provision_id TEXT REFERENCES provisions(id),
+    rule TEXT NOT NULL,                  -- which rule of kb/data/policy_measures.yml found it
+    source_url TEXT NOT NULL,
+    text_sha256 TEXT,                    -- of the provision text the amount was read from
+    retrieved_at TEXT
+);
+CREATE INDEX IF NOT EXISTS idx_policy_measures_kind ON policy_measures(kind);
+CREATE INDEX IF NOT EXISTS idx_policy_measures_age ON policy_measures(age_min_months, age_max_months);
+CREATE INDEX IF NOT EXISTS idx_policy_measures_act ON policy_measures(act_id);
+"""
+
+
+def load_policy_measures(db: sqlite_utils.Database) -> dict:
+    """Fill monthly_indices and policy_measures; return counts for the build report."""
+    conn = db.conn
+    conn.executescript("DROP TABLE IF EXISTS policy_measures; DROP TABLE IF EXISTS monthly_indices;" + TABLES)
+    indices = {}
+    for year, v in sorted(mrp_values().items()):
+        for unit in ("mrp", "subsistence_minimum"):
+            if v.get(unit):
+                conn.execute("INSERT INTO monthly_indices VALUES (?, ?, ?, ?, ?)",
+                             (year, unit, v[unit], v["source"], int(bool(v.get("confirmed")))))
+                indices[unit] = (year, v[unit])       # the newest year wins
+    conn.row_factory = None
+    cols = ("id", "act_id", "slug", "kind", "number", "heading", "text", "parent_id", "position",
+            "excluded", "url", "text_sha256", "retrieved_at")
+    rows = [dict(zip(cols, r)) for r in conn.execute(
+        f"SELECT {', '.join('p.' + c for c in cols)} FROM provisions p JOIN acts a ON a.id = p.act_id "
+        "WHERE a.status = 'in_force'")]
+    by_id = {r["id"]: r for r in rows}
+    measures = extract_measures(rows)
+    out = []
+    for m in measures:
+        prov = by_id[m["provision_id"]]
+        row = {c: m[c] for c in COLUMNS}
+        row["provision_page"] = f"/acts/{prov['act_id']}/{slug_to_path(prov['slug'])}"
+        row["retrieved_at"] = prov["retrieved_at"]
+        row["amount_tenge"] = row["amount_tenge_year"] = None
+        idx = indices.get(m["amount_unit"])
+        if idx and m["amount_value"] is not None:
+            row["amount_tenge_year"], row["amount_tenge"] = idx[0], round(m["amount_value"] * idx[1], 2)
+        out.append(row)
+    if out:
+        names = list(out[0])
+        conn.executemany(f"INSERT INTO policy_measures ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                         [tuple(r[n] for n in names) for r in out])
+    conn.commit()
+    return {"measures": len(out), "with_mrp": sum(r["amount_mrp"] is not None for r in out)}
