@@ -341,6 +341,23 @@ async def test_age_page_and_json(ds, P):
     assert "с 1 года до 6 лет" in html and "Дошкольное воспитание" in html
 
 
+async def test_age_page_shows_the_first_of_each_group_with_the_groups_totals(ds, monkeypatch):
+    """The HTML page reads only the rows it shows (issue 11): with one row per dimension, its
+    totals and first rows are still those of the full JSON list."""
+    from kb.web import pages
+
+    full = (await get(ds, "/age/15.json")).json()
+    monkeypatch.setattr(pages, "AGE_GROUP_LIMIT", 1)
+    html = (await get(ds, "/age/15")).text
+    assert f"<strong>{full['total']}</strong>" in html
+    for g in full["groups"]:
+        assert f'<span class="kb-count">{g["total"]}</span>' in html, g["code"]
+        assert f'href="{g["results"][0]["url"]}"' in html, g["code"]
+        if len(g["results"]) > 1:
+            assert f'href="{g["results"][1]["url"]}"' not in html or any(
+                h["results"][0]["url"] == g["results"][1]["url"] for h in full["groups"])
+
+
 # --- documented URLs -------------------------------------------------------------------------------
 
 

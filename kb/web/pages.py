@@ -532,7 +532,7 @@ async def _age_payload(datasette, years: int, dimension: str | None, limit: int 
     cols = """p.id, p.act_id, p.kind, p.number, p.heading, p.path, substr(p.text, 1, 240) as text,
               p.age_min_months, p.age_max_months, p.primary_dimension, p.position,
               a.title as act_title"""
-    found = await data.rows(data.db_of(datasette), f"""
+    matching = f"""
         select * from (
           select {cols} from provisions p join acts a on a.id = p.act_id
           where p.age_min_months >= 0 and p.age_min_months <= :m
@@ -541,9 +541,20 @@ async def _age_payload(datasette, years: int, dimension: str | None, limit: int 
           union all
           select {cols} from provisions p join acts a on a.id = p.act_id
           where p.age_min_months is null and p.age_max_months >= :m
-            and a.status = 'in_force' and p.excluded = 0 {where})
-        order by coalesce(age_max_months, 1000000) - coalesce(age_min_months, 0),
-                 act_id, position""", params)
+            and a.status = 'in_force' and p.excluded = 0 {where})"""
+    order = "coalesce(age_max_months, 1000000) - coalesce(age_min_months, 0), act_id, position"
+    if limit:
+        # only the rows shown, with each group's total: a million provisions hold tens of
+        # thousands at one age (issue 11), and only `limit` per dimension are on the page
+        params["limit"] = limit
+        found = await data.rows(data.db_of(datasette), f"""
+            select * from (
+              select *, row_number() over (partition by primary_dimension order by {order}) as rn,
+                     count(*) over (partition by primary_dimension) as group_total
+              from ({matching}))
+            where rn <= :limit order by {order}""", params)
+    else:
+        found = await data.rows(data.db_of(datasette), f"{matching} order by {order}", params)
     urls = await data.provision_urls(datasette, [(r["id"], r["act_id"]) for r in found])
     dims = await data.dimensions(datasette)
     groups = []
@@ -554,14 +565,14 @@ async def _age_payload(datasette, years: int, dimension: str | None, limit: int 
             continue
         groups.append({
             "code": d["code"], "name_ru": d["name_ru"], "name_kk": d.get("name_kk"),
-            "total": len(items),
+            "total": items[0]["group_total"] if limit else len(items),
             "results": [dict(r, url=urls[r["id"]], label=fmt.provision_label(r),
                              threshold=fmt.threshold_text(r["age_min_months"],
                                                           r["age_max_months"]))
                         for r in (items[:limit] if limit else items)],
         })
     return {"age": years, "months": months, "dimension": dimension or None,
-            "total": len(found), "groups": groups}
+            "total": sum(g["total"] for g in groups), "groups": groups}
 
 
 async def age_json(request, datasette):
