@@ -76,7 +76,7 @@ def test_load_real_corpus_counts_and_provenance(loaded, corpus_dir):
     assert not report.failures
     by_source = dict(db.execute("SELECT source, COUNT(*) FROM observations GROUP BY source").fetchall())
     assert by_source == dict(report.observations_by_source)
-    assert by_source == {"unicef_sdmx": 3, "unicef_cmesite_mock_2018": 47, "sowc2023": 69,
+    assert by_source == {"unicef_sdmx": 3, "sowc2023": 69,
                          "worldbank": 272, "kz_stat": 1170, "kz_egov": 36, "kz_qamqor": 24}
     rows = db.execute("SELECT sex, value, lower_bound, upper_bound, unit, source_url, retrieved_at, "
                       "content_sha256, source_file FROM observations WHERE indicator_code='CME_MRY0T4' "
@@ -95,9 +95,10 @@ def test_load_real_corpus_counts_and_provenance(loaded, corpus_dir):
     sowc = db.execute("SELECT value_raw, year, unit FROM observations WHERE source='sowc2023' "
                       "AND indicator_code='NT_ANT_HAZ_NE2'").fetchone()
     assert sowc == ("7", 2020, "%")
-    # the mock fixture is marked as such
-    assert db.execute("SELECT COUNT(*) FROM observations WHERE source='unicef_cmesite_mock_2018' "
-                      "AND data_source LIKE '%mock fixture%'").fetchone()[0] == 47
+    # the web application's test fixture (cmesite mock) is not data: skipped, with its reason
+    assert db.execute("SELECT COUNT(*) FROM observations WHERE source='unicef_cmesite_mock_2018'").fetchone()[0] == 0
+    mock = [f for f in report.files if f.path.endswith("U5MR_IGME2018_map__KAZ_observations.json")]
+    assert len(mock) == 1 and mock[0].status == "skipped" and "test fixture" in mock[0].reason
 
 
 def test_indicators_and_areas_rows(loaded):

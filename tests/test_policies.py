@@ -166,3 +166,12 @@ def test_every_column_of_the_policy_tables_is_described():
             text = tables[table]["columns"].get(col[1])
             assert text and re.search("[а-я]", text), (table, col[1])
     assert {"kind", "act_id"} <= set(tables["policy_measures"]["facets"])
+
+
+def test_the_offline_build_holds_no_mock_or_fixture_data(conn):
+    """Issue 13 part 5: test fixtures never enter the default build."""
+    sources = {r[0] for r in conn.execute("SELECT DISTINCT source FROM observations")}
+    assert sources and not {s for s in sources if "mock" in s or "fixture" in s}
+    assert not conn.execute("SELECT COUNT(*) FROM observations WHERE source_url LIKE '%/mock/%' "
+                            "OR data_source LIKE '%mock%' OR source_file LIKE '%fixture%'").fetchone()[0]
+    assert not conn.execute("SELECT COUNT(*) FROM acts WHERE source_note LIKE '%fixture%'").fetchone()[0]
