@@ -14,7 +14,10 @@
    --work; no corpus text enters the repository.
 2. Build: `db.build.run_build` (the path `kb build --corpus` takes) in a child process, timed:
    wall, peak RSS, database size, per stage. Then a rebuild with one act's text changed and
-   a no-op rebuild (skip with --no-rebuilds).
+   a no-op rebuild (skip with --no-rebuilds). The builds run a copy of db/, kb/ and scrapers/
+   taken at the start ({work}/src), so that edits in a shared working tree cannot turn a
+   rebuild into a full one halfway; a rebuild whose pipeline versions differ anyway is
+   reported as not measured.
 3. Serve: `kb serve` (kb.serve.serve) on 127.0.0.1; after one untimed request per page, a
    bounded load at --concurrency to every human page (home, /search and /search.json, /acts,
    act contents, provisions, /coverage and its CSV, /age/N and its JSON) and to Datasette's
@@ -197,9 +200,17 @@ def _stage(name):
     finally:
         stages[name] = stages.get(name, 0) + time.perf_counter() - t
 b._stage = _stage
+options = b.BuildOptions(db_path=Path({db!r}), corpus_dir=Path({corpus!r}), force={force})
+previous = b.previous_build_info(options.db_path).get("versions")
+same = previous == json.dumps(b.pipeline_versions(options), sort_keys=True)
+if {need_same} and not same:
+    # the code or kb/data changed since the full build (a shared tree): this rebuild would
+    # redo everything and measure nothing of reuse
+    print(json.dumps({{"skipped": "pipeline versions changed since the previous build",
+                      "previous": previous, "now": b.pipeline_versions(options)}}))
+    sys.exit(0)
 t = time.perf_counter()
-report = b.run_build(b.BuildOptions(db_path=Path({db!r}), corpus_dir=Path({corpus!r}),
-                                    force={force}))
+report = b.run_build(options)
 wall = time.perf_counter() - t
 print(report.summary(), file=sys.stderr)
 print(json.dumps({{"wall": wall, "fatal": report.fatal, "unchanged": report.unchanged,
@@ -210,14 +221,30 @@ print(json.dumps({{"wall": wall, "fatal": report.fatal, "unchanged": report.unch
 """
 
 
-def run_build(db: Path, corpus: Path, work: Path, provisions: int, force: bool) -> dict:
-    code = BUILD_CHILD.format(repo=str(REPO), copies=str(work / f"copies-{provisions}.json"),
-                              db=str(db), corpus=str(corpus), force=force)
+def snapshot(work: Path) -> Path:
+    """The build's code and data as they are now, so that edits others make in a shared
+    working tree during a long run change neither the full build nor the rebuilds."""
+    src = work / "src"
+    shutil.rmtree(src, ignore_errors=True)
+    for name in ("db", "kb", "scrapers"):
+        shutil.copytree(REPO / name, src / name,
+                        ignore=shutil.ignore_patterns("__pycache__", "gold", "templates",
+                                                      "static"))
+    return src
+
+
+def run_build(db: Path, corpus: Path, work: Path, provisions: int, force: bool,
+              code_dir: Path = REPO, need_same: bool = False) -> dict:
+    code = BUILD_CHILD.format(repo=str(code_dir), copies=str(work / f"copies-{provisions}.json"),
+                              db=str(db), corpus=str(corpus), force=force, need_same=need_same)
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=code_dir, capture_output=True,
+                          text=True)
     if proc.returncode:
         raise SystemExit(f"build failed:\n{proc.stderr[-4000:]}")
     result = json.loads(proc.stdout.strip().splitlines()[-1])
+    if "skipped" in result:
+        return result
     if result["fatal"]:
         raise SystemExit(f"build failed: {result['fatal']}")
     result["process_wall"] = time.perf_counter() - started
@@ -407,6 +434,9 @@ def markdown(args, build: dict | None, rebuilds: dict, rows, raw, server_mb, ela
                 f"**{build['rss_mb']:.0f} MB**, database {build['db_mb']:.0f} MB; by stage: {st}.",
                 ""]
         for name, r in rebuilds.items():
+            if "skipped" in r:
+                out.append(f"{name}: not measured ({r['skipped']}).")
+                continue
             out.append(f"{name}: {r['wall']:.1f} s = **{100 * r['wall'] / build['wall']:.1f} %** "
                        f"of the full build (parsed {r['parsed']}, reused {r['reused']}, peak RSS "
                        f"{r['rss_mb']:.0f} MB)" + (", nothing changed" if r["unchanged"] else "") + ".")
@@ -469,15 +499,17 @@ def main(argv=None) -> int:
     corpus, copies, copy_ids = make_corpus(args.work, args.provisions)
     print(f"corpus {corpus}: {len(copy_ids)} copied acts", flush=True)
     build, rebuilds = None, {}
+    code_dir = snapshot(args.work)
     if not args.skip_build:
-        build = run_build(db, corpus, args.work, args.provisions, force=True)
+        build = run_build(db, corpus, args.work, args.provisions, force=True, code_dir=code_dir)
         print(f"full build: {json.dumps(build)}", flush=True)
         if not args.no_rebuilds:
             changed = change_one_act(corpus, copy_ids)
             rebuilds[f"Rebuild with one act changed (`{changed}`)"] = run_build(
-                db, corpus, args.work, args.provisions, force=False)
+                db, corpus, args.work, args.provisions, force=False, code_dir=code_dir,
+                need_same=True)
             rebuilds["No-op rebuild"] = run_build(db, corpus, args.work, args.provisions,
-                                                  force=False)
+                                                  force=False, code_dir=code_dir, need_same=True)
             for k, v in rebuilds.items():
                 print(f"{k}: {json.dumps(v)}", flush=True)
     if args.no_load:
