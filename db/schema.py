@@ -298,7 +298,10 @@ CREATE INDEX idx_pdf_checks_act ON pdf_checks(act_id, status);
 CREATE INDEX idx_provisions_kind ON provisions(kind);
 CREATE INDEX idx_provisions_act_status ON provisions(act_status);
 CREATE INDEX idx_provisions_primary_dimension ON provisions(primary_dimension);
-CREATE INDEX idx_provisions_age ON provisions(age_min_months, age_max_months);
+-- what applies at an age (kb/web /age, at_age): the range on the bounds, and what ranks and
+-- groups the matches, read from the index alone; the rows shown are fetched by rowid after
+CREATE INDEX idx_provisions_age ON provisions(age_min_months, age_max_months, excluded,
+                                              primary_dimension, act_id, position);
 CREATE INDEX idx_amendments_act ON amendments(act_id);
 CREATE INDEX idx_provision_dimensions_code ON provision_dimensions(dimension_code, is_primary);
 CREATE INDEX idx_provision_age_groups_code ON provision_age_groups(age_group_code);

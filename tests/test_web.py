@@ -341,6 +341,31 @@ async def test_age_page_and_json(ds, P):
     assert "с 1 года до 6 лет" in html and "Дошкольное воспитание" in html
 
 
+async def test_search_counts_every_match_when_facets_read_only_the_first(ds, monkeypatch):
+    """Facets and pages read the first MAX_MATCHES ranked matches; the total counts all."""
+    from kb.web import searching
+
+    full = await search(ds, q="детей")
+    assert full["matches"] == full["total"] > 2 and not full["truncated"]
+    monkeypatch.setattr(searching, "MAX_MATCHES", 2)
+    cut = await search(ds, q="детей")
+    assert cut["truncated"] and cut["total"] == 2
+    assert cut["matches"] == full["total"]
+    html = (await get(ds, "/search?q=детей")).text
+    assert f"<strong>{full['total']}</strong> (фильтры и страницы — по первым 2)" in html
+
+
+async def test_age_json_lists_at_most_the_limit_per_dimension_with_its_total(ds, monkeypatch):
+    from kb.web import pages
+
+    full = (await get(ds, "/age/15.json")).json()
+    monkeypatch.setattr(pages, "AGE_JSON_LIMIT", 1)
+    cut = (await get(ds, "/age/15.json")).json()
+    assert cut["total"] == full["total"]
+    assert [g["total"] for g in cut["groups"]] == [g["total"] for g in full["groups"]]
+    assert all(len(g["results"]) == 1 for g in cut["groups"])
+    assert [g["truncated"] for g in cut["groups"]] == [g["total"] > 1 for g in full["groups"]]
+
 async def test_age_page_shows_the_first_of_each_group_with_the_groups_totals(ds, monkeypatch):
     """The HTML page reads only the rows it shows (issue 11): with one row per dimension, its
     totals and first rows are still those of the full JSON list."""

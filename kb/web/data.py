@@ -66,7 +66,7 @@ async def act_slugs(datasette, act_id: str) -> dict[str, str]:
                                   from provisions where act_id = :a order by position""",
                            {"a": act_id})
         result = slugs.derive_slugs(found)
-    if len(cache) > 5000:  # bounded: the acts of any realistic build fit many times over
+    if len(cache) > 256:  # bounded: whole-act slug maps of a million provisions fill memory
         cache.clear()
     cache[key] = result
     return result
@@ -84,6 +84,19 @@ def provision_url(act_id: str, slug: str | None) -> str:
 
 async def provision_urls(datasette, pairs) -> dict[str, str]:
     """{provision id: readable URL} for (provision id, act id) pairs."""
+    pairs = list(pairs)
+    if "slug" in await columns(datasette, "provisions"):
+        # the slugs of these provisions only: a page of results may name hundreds of acts, and
+        # whole-act slug maps of a million provisions would fill the server's memory (issue 11)
+        found = {}
+        ids = [pid for pid, _ in pairs]
+        for i in range(0, len(ids), 500):
+            chunk = ids[i:i + 500]
+            marks = ", ".join(f":p{j}" for j in range(len(chunk)))
+            for r in await rows(db_of(datasette), f"select id, slug from provisions "
+                                f"where id in ({marks})", {f"p{j}": v for j, v in enumerate(chunk)}):
+                found[r["id"]] = r["slug"]
+        return {pid: provision_url(act_id, found.get(pid)) for pid, act_id in pairs}
     out = {}
     for pid, act_id in pairs:
         slug = (await act_slugs(datasette, act_id)).get(pid)

@@ -23,6 +23,9 @@ LANGS = {"rus": "русский", "kaz": "қазақша", "eng": "English"}
 AGE_LINKS = (0, 1, 3, 6, 7, 10, 12, 14, 15, 16, 17, 18)
 MAX_AGE = 30
 AGE_GROUP_LIMIT = 20
+# /age/N.json lists at most this many provisions per dimension (each group has its `total`
+# and `truncated`): at a million provisions one age holds tens of thousands (issue 11)
+AGE_JSON_LIMIT = 200
 
 
 def static_url(name: str) -> str:
@@ -142,8 +145,12 @@ async def _search_payload(request, datasette) -> dict:
             "dimensions": searching.data_json(r["dimension_codes"]),
             "age_groups": searching.data_json(r["age_group_codes"]),
         })
+    truncated = len(found) >= searching.MAX_MATCHES
     payload = {"q": q, "lang": "kk" if kazakh else "ru", "filters": f, "total": len(found),
-               "truncated": len(found) >= searching.MAX_MATCHES, "page": page,
+               # every match, when facets and pages cover only the first MAX_MATCHES
+               "matches": await searching.count(datasette, q, f, kazakh)
+               if truncated and q else len(found),
+               "truncated": truncated, "page": page,
                "page_size": searching.PAGE_SIZE, "results": results,
                "facets": searching.facet_counts(found)}
     if not found and (q or any(f.values())):
@@ -532,29 +539,46 @@ async def _age_payload(datasette, years: int, dimension: str | None, limit: int 
     cols = """p.id, p.act_id, p.kind, p.number, p.heading, p.path, substr(p.text, 1, 240) as text,
               p.age_min_months, p.age_max_months, p.primary_dimension, p.position,
               a.title as act_title"""
+    # 1. the matches' keys from the age index alone (no provision row read), ranked and
+    #    counted per dimension; 2. the rows shown, by rowid. At a million provisions tens of
+    #    thousands apply at one age (issue 11): only `limit` per dimension are read in full.
+    keys = """p.rowid as rid, p.primary_dimension, p.act_id, p.position, p.age_min_months,
+              p.age_max_months"""
+    # unary + keeps the planner on the age index (else it reads every provision of acts in force)
+    in_force = "+p.act_id in (select id from acts where status = 'in_force')"
     matching = f"""
-        select * from (
-          select {cols} from provisions p join acts a on a.id = p.act_id
+          select {keys} from provisions p
           where p.age_min_months >= 0 and p.age_min_months <= :m
             and (p.age_max_months is null or p.age_max_months >= :m)
-            and a.status = 'in_force' and p.excluded = 0 {where}
+            and p.excluded = 0 and {in_force} {where}
           union all
-          select {cols} from provisions p join acts a on a.id = p.act_id
+          select {keys} from provisions p
           where p.age_min_months is null and p.age_max_months >= :m
-            and a.status = 'in_force' and p.excluded = 0 {where})"""
+            and p.excluded = 0 and {in_force} {where}"""
     order = "coalesce(age_max_months, 1000000) - coalesce(age_min_months, 0), act_id, position"
-    if limit:
-        # only the rows shown, with each group's total: a million provisions hold tens of
-        # thousands at one age (issue 11), and only `limit` per dimension are on the page
-        params["limit"] = limit
-        found = await data.rows(data.db_of(datasette), f"""
-            select * from (
-              select *, row_number() over (partition by primary_dimension order by {order}) as rn,
-                     count(*) over (partition by primary_dimension) as group_total
-              from ({matching}))
-            where rn <= :limit order by {order}""", params)
-    else:
-        found = await data.rows(data.db_of(datasette), f"{matching} order by {order}", params)
+    params["limit"] = limit or AGE_JSON_LIMIT
+    db = data.db_of(datasette)
+    ranked = await data.rows(db, f"""
+        select * from (
+          select rid, primary_dimension, {order.replace(", act_id, position", "")} as width,
+                 act_id, position,
+                 row_number() over (partition by primary_dimension order by {order}) as rn,
+                 count(*) over (partition by primary_dimension) as group_total
+          from ({matching}))
+        where rn <= :limit""", params)
+    totals = {r["primary_dimension"]: r["group_total"] for r in ranked}
+    details = {}
+    rids = [r["rid"] for r in ranked]
+    for i in range(0, len(rids), 500):
+        chunk = rids[i:i + 500]
+        marks = ", ".join(f":r{j}" for j in range(len(chunk)))
+        for r in await data.rows(db, f"""select p.rowid as rid, {cols} from provisions p
+                join acts a on a.id = p.act_id where p.rowid in ({marks})""",
+                                 {f"r{j}": v for j, v in enumerate(chunk)}):
+            details[r.pop("rid")] = r
+    found = [details[r["rid"]] for r in
+             sorted(ranked, key=lambda r: (r["width"], r["act_id"], r["position"]))
+             if r["rid"] in details]
     urls = await data.provision_urls(datasette, [(r["id"], r["act_id"]) for r in found])
     dims = await data.dimensions(datasette)
     groups = []
@@ -565,11 +589,12 @@ async def _age_payload(datasette, years: int, dimension: str | None, limit: int 
             continue
         groups.append({
             "code": d["code"], "name_ru": d["name_ru"], "name_kk": d.get("name_kk"),
-            "total": items[0]["group_total"] if limit else len(items),
+            "total": totals.get(d["code"], len(items)),
             "results": [dict(r, url=urls[r["id"]], label=fmt.provision_label(r),
                              threshold=fmt.threshold_text(r["age_min_months"],
                                                           r["age_max_months"]))
-                        for r in (items[:limit] if limit else items)],
+                        for r in items],
+            "truncated": len(items) < totals.get(d["code"], len(items)),
         })
     return {"age": years, "months": months, "dimension": dimension or None,
             "total": sum(g["total"] for g in groups), "groups": groups}

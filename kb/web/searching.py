@@ -19,7 +19,9 @@ from kb import morph, search
 from kb.web import data
 
 SYNONYMS = Path(__file__).resolve().parents[1] / "data" / "synonyms.yml"
-MAX_MATCHES = 20_000   # facets are counted over at most this many ranked matches
+# facets are counted over at most this many ranked matches (the total is counted apart):
+# reading 20,000 took 200 ms of a 330 ms page at a million provisions (issue 11)
+MAX_MATCHES = 2_000
 PAGE_SIZE = 20
 FILTERS = ("dimension", "age", "act", "form", "status")
 
