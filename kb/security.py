@@ -24,8 +24,10 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import json
 import re
 import sys
+import urllib.parse
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import parse_qs
@@ -176,6 +178,35 @@ def _refusal(scope) -> tuple[int, bytes, tuple] | None:
     return None
 
 
+# Array filters on provisions go through the indexed tag tables (issue 11): Datasette's own
+# `?dimension_codes__arraycontains=PRO` is a json_each over every provision (seconds at a
+# million, with every facet timing out), its `_through` over provision_dimensions the same rows
+# by index. {JSON column: (tag table, its code column)}
+THROUGH = {"dimension_codes": ("provision_dimensions", "dimension_code"),
+           "age_group_codes": ("provision_age_groups", "age_group_code")}
+_PROVISIONS_TABLE = re.compile(r"^/kb/provisions(\.[a-z]+)?$")
+
+
+def through_tag_tables(scope: dict) -> dict:
+    """The scope with /kb/provisions' arraycontains filters rewritten as `_through` filters."""
+    query = scope.get("query_string", b"")
+    if b"__arraycontains=" not in query or not _PROVISIONS_TABLE.match(scope.get("path", "")):
+        return scope
+    pairs, changed = [], False
+    for key, value in urllib.parse.parse_qsl(query.decode("utf-8", "replace"),
+                                              keep_blank_values=True):
+        column, _, op = key.partition("__")
+        if op == "arraycontains" and column in THROUGH and value:
+            table, code = THROUGH[column]
+            key, value = "_through", json.dumps({"table": table, "column": code, "value": value},
+                                                ensure_ascii=False)
+            changed = True
+        pairs.append((key, value))
+    if not changed:
+        return scope
+    return dict(scope, query_string=urllib.parse.urlencode(pairs).encode())
+
+
 @hookimpl
 def asgi_wrapper(datasette):
     quiet_errors()      # however Datasette was started (kb serve, datasette serve, package)
@@ -193,6 +224,7 @@ def asgi_wrapper(datasette):
             refusal = _refusal(scope)
             if refusal:
                 return await _plain(send, *refusal[:2], *refusal[2])
+            scope = through_tag_tables(scope)
 
             async def send_with_headers(message):
                 if message["type"] == "http.response.start":

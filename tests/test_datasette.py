@@ -337,7 +337,7 @@ def test_every_table_and_column_described_in_english_with_russian(fixture_db):
 async def test_facets_and_labels(ds):
     data = await get_json(ds, "/kb/provisions.json?_shape=objects")
     facets = data["facet_results"]
-    assert {"primary_dimension", "act_form", "act_year", "kind"} <= set(facets)
+    assert {"primary_dimension", "act_status", "act_form", "kind"} <= set(facets)
     # array facets scan JSON in every row: on request only, not by default (issue 11)
     assert not {"dimension_codes", "age_group_codes"} & set(facets)
     data = await get_json(ds, "/kb/provisions.json?_shape=objects&_facet_array=dimension_codes")

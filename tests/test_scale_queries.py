@@ -91,3 +91,27 @@ def test_coverage_is_a_table_with_the_views_rows(conn):
     select = views.COVERAGE.split(" AS\n", 1)[1]
     assert conn.execute("select * from coverage").fetchall() == conn.execute(select).fetchall()
     assert conn.execute("select sum(provisions_in_force) from coverage").fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("column, code", [("dimension_codes", "PRO"),
+                                          ("age_group_codes", "AG_AD1")])
+async def test_array_filters_on_provisions_go_through_the_tag_tables(corpus_build, conn,
+                                                                     column, code):
+    """`?{column}__arraycontains=` answers the same rows, read through the indexed tag table
+    instead of json_each over every provision (kb/security.py through_tag_tables)."""
+    from kb.serve import make_datasette
+
+    ds = make_datasette(corpus_build[0])
+    response = await ds.client.get(f"/kb/provisions.json?{column}__arraycontains={code}"
+                                   "&_shape=objects&_size=max&_col=id&_nofacet=1")
+    assert response.status_code == 200, response.text[:500]
+    data = response.json()
+    assert "json_each" not in data["query"]["sql"]
+    assert "provision_dimensions" in data["query"]["sql"] or \
+        "provision_age_groups" in data["query"]["sql"]
+    want = conn.execute(f"select count(*) from provisions where exists (select 1 from "
+                        f"json_each(provisions.{column}) where value = ?)", (code,)).fetchone()[0]
+    assert want > 0 and data["filtered_table_rows_count"] == want
+    # other filters pass through untouched
+    other = await ds.client.get(f"/kb/provisions.json?kind__exact=article&_nofacet=1")
+    assert "kind" in other.json()["query"]["sql"]
