@@ -189,7 +189,7 @@ def load_act_metadata(path=None):
     meta.update(copies)
     return meta
 at.load_act_metadata = load_act_metadata
-stages = {{}}
+stages, peaks = {{}}, {{}}
 inner = b._stage
 @contextmanager
 def _stage(name):
@@ -199,6 +199,8 @@ def _stage(name):
             yield
     finally:
         stages[name] = stages.get(name, 0) + time.perf_counter() - t
+        # peak RSS so far, after this stage: the first stage where it jumps is the one
+        peaks[name] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 b._stage = _stage
 options = b.BuildOptions(db_path=Path({db!r}), corpus_dir=Path({corpus!r}), force={force})
 previous = b.previous_build_info(options.db_path).get("versions")
@@ -217,7 +219,7 @@ print(json.dumps({{"wall": wall, "fatal": report.fatal, "unchanged": report.unch
                   "provisions": report.provisions, "acts": report.acts,
                   "parsed": report.parsed_documents, "reused": report.reused_documents,
                   "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                  "stages": stages}}))
+                  "stages": stages, "peak_after": peaks}}))
 """
 
 
@@ -433,6 +435,13 @@ def markdown(args, build: dict | None, rebuilds: dict, rows, raw, server_mb, ela
                 f"**{build['wall']:.0f} s** (process {build['process_wall']:.0f} s), peak RSS "
                 f"**{build['rss_mb']:.0f} MB**, database {build['db_mb']:.0f} MB; by stage: {st}.",
                 ""]
+        if build.get("peak_after"):
+            seen, jumps = 0.0, []
+            for stage, mb in build["peak_after"].items():
+                if mb > seen + 50:
+                    jumps.append(f"{stage} {mb:.0f} MB")
+                seen = max(seen, mb)
+            out += ["Peak RSS after each stage where it grew: " + ", ".join(jumps) + ".", ""]
         for name, r in rebuilds.items():
             if "skipped" in r:
                 out.append(f"{name}: not measured ({r['skipped']}).")
