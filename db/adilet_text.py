@@ -9,6 +9,7 @@ content is known (`content_since`), which is the best retrieval date the corpus 
 from __future__ import annotations
 
 import csv
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -19,7 +20,15 @@ ACTS_YML = paths.DATA_DIR / "acts.yml"
 
 
 def load_act_metadata(path: Path | None = None) -> dict[str, dict]:
-    with open(path or ACTS_YML, encoding="utf-8") as fh:
+    path = Path(path or ACTS_YML)
+    stat = path.stat()
+    return _act_metadata(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4)
+def _act_metadata(path: str, mtime_ns: int, size: int) -> dict[str, dict]:
+    # read once per content (mtime and size in the key): the loader asks for every act
+    with open(path, encoding="utf-8") as fh:
         data = yaml.safe_load(fh) or {}
     return {str(k): v for k, v in (data.get("acts") or {}).items()}
 

@@ -517,13 +517,14 @@ def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage
                                progress=options.progress, seed_path=options.seed_path)
             loader.load(pages)
             loader.detach()
-        if options.corpus_dir and loader.loaded_ids:
+        if options.corpus_dir:
             with _stage("verify"):
                 # acts copied from the previous build keep their checks (same text, same PDF)
                 from db.verify import verify_against_pdfs
 
                 verify_against_pdfs(db, Path(options.corpus_dir), report,
-                                    only=set(loader.loaded_ids))
+                                    only=set(loader.loaded_ids),
+                                    previous_db=previous_db if loader.reused_ids else None)
         with _stage("acts"):
             # The act's columns on every provision (copied ones too), for facets; set once
             # all act metadata (page, /info) is final.
@@ -536,7 +537,7 @@ def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage
         with _stage("policies"):
             from db.policies import load_policy_measures
 
-            load_policy_measures(db)
+            load_policy_measures(db, previous_db if loader.reused_ids else None, loader.reused_ids)
         ind_digest = _indicators_digest(options)
         if options.corpus_dir or options.live:
             with _stage("indicators"):

@@ -56,8 +56,13 @@ CREATE INDEX IF NOT EXISTS idx_policy_measures_act ON policy_measures(act_id);
 """
 
 
-def load_policy_measures(db: sqlite_utils.Database) -> dict:
-    """Fill monthly_indices and policy_measures; return counts for the build report."""
+def load_policy_measures(db: sqlite_utils.Database, previous_db=None, reused_act_ids=()) -> dict:
+    """Fill monthly_indices and policy_measures; return counts for the build report.
+
+    With `previous_db` (a build of the same pipeline versions), the measures of the acts copied
+    from it (`reused_act_ids`: same text, so the same measures) are copied too, and only the
+    acts parsed in this build are read again: the rules look inside one act at a time.
+    """
     conn = db.conn
     conn.executescript("DROP TABLE IF EXISTS policy_measures; DROP TABLE IF EXISTS monthly_indices;" + TABLES)
     indices = {}
@@ -70,9 +75,27 @@ def load_policy_measures(db: sqlite_utils.Database) -> dict:
     conn.row_factory = None
     cols = ("id", "act_id", "slug", "kind", "number", "heading", "text", "parent_id", "position",
             "excluded", "url", "text_sha256", "retrieved_at")
+    kept = set(reused_act_ids) if previous_db is not None else set()
+    if kept:
+        conn.execute("ATTACH DATABASE ? AS prevpol", (str(previous_db),))
+        try:
+            have = conn.execute("SELECT count(*) FROM prevpol.sqlite_master "
+                                "WHERE name = 'policy_measures'").fetchall()[0][0]
+            if have:
+                marks = ", ".join("?" for _ in kept)
+                conn.execute(f"INSERT INTO main.policy_measures SELECT * FROM prevpol.policy_measures "
+                             f"WHERE act_id IN ({marks})", sorted(kept))
+            else:
+                kept = set()
+            conn.commit()
+        finally:
+            conn.execute("DETACH DATABASE prevpol")
+    conn.execute("CREATE TEMP TABLE kept_policy_acts (act_id TEXT PRIMARY KEY)")
+    conn.executemany("INSERT INTO temp.kept_policy_acts VALUES (?)", [(a,) for a in kept])
     rows = [dict(zip(cols, r)) for r in conn.execute(
         f"SELECT {', '.join('p.' + c for c in cols)} FROM provisions p JOIN acts a ON a.id = p.act_id "
-        "WHERE a.status = 'in_force'")]
+        "WHERE a.status = 'in_force' AND a.id NOT IN (SELECT act_id FROM temp.kept_policy_acts)")]
+    conn.execute("DROP TABLE temp.kept_policy_acts")
     by_id = {r["id"]: r for r in rows}
     measures = extract_measures(rows)
     out = []
@@ -91,4 +114,5 @@ def load_policy_measures(db: sqlite_utils.Database) -> dict:
         conn.executemany(f"INSERT INTO policy_measures ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
                          [tuple(r[n] for n in names) for r in out])
     conn.commit()
-    return {"measures": len(out), "with_mrp": sum(r["amount_mrp"] is not None for r in out)}
+    total, with_mrp = conn.execute("SELECT count(*), count(amount_mrp) FROM policy_measures").fetchone()
+    return {"measures": total, "with_mrp": with_mrp}

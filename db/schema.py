@@ -4,7 +4,7 @@ Plain SQL so that foreign keys, checks and indexes are visible in one place; the
 (`db/build.py`) executes it on an empty file and fills the tables with sqlite-utils.
 """
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 TABLES = """
 CREATE TABLE build_info (
@@ -188,6 +188,14 @@ CREATE TABLE provision_age_groups (
     provision_id TEXT NOT NULL REFERENCES provisions(id),
     age_group_code TEXT NOT NULL REFERENCES age_groups(code),
     PRIMARY KEY (provision_id, age_group_code)
+);
+
+CREATE TABLE pdf_spans (
+    pdf_sha256 TEXT NOT NULL,            -- the official PDF read
+    article TEXT NOT NULL,               -- article number
+    position INTEGER NOT NULL,           -- order in the PDF
+    text TEXT NOT NULL,                  -- everything printed under the article's heading
+    PRIMARY KEY (pdf_sha256, article)
 );
 
 CREATE TABLE pdf_checks (

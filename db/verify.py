@@ -68,51 +68,85 @@ def pdf_files(corpus_dir: Path | None) -> list[Path]:
     return sorted(p for p in folder.glob("*.pdf") if p.is_file()) if folder.is_dir() else []
 
 
-def verify_against_pdfs(db, corpus_dir: Path, report=None, only: set[str] | None = None
-                        ) -> dict[str, dict]:
-    """Run the checks for every PDF whose act (Russian text from adilet-text) is loaded.
+def _pdf_spans(conn, path: Path, sha: str, previous_db) -> tuple[dict[str, str], dict] | None:
+    """The PDF's article spans and its name/edition facts: from the previous build's
+    `pdf_spans` when it read the same bytes (reading a 180-page PDF is the slowest part of
+    a one-act rebuild), else from the PDF. Stored in this build's `pdf_spans` either way."""
+    from scrapers.adilet.pdf import parse_pdf_name, read_act_pdf
+    from scrapers.adilet.textfile import article_spans
+
+    spans = None
+    if previous_db is not None:
+        # a connection of its own, read-only: the build's connection has a write open
+        import sqlite3
+
+        prev = sqlite3.connect(f"file:{previous_db}?mode=ro", uri=True)
+        try:
+            if prev.execute("select count(*) from sqlite_master where name = 'pdf_spans'"
+                            ).fetchall()[0][0]:
+                rows = prev.execute("select article, text from pdf_spans where pdf_sha256 = ? "
+                                    "order by position", (sha,)).fetchall()
+                spans = dict(rows) if rows else None
+        finally:
+            prev.close()
+    if spans is None:
+        spans = article_spans(read_act_pdf(path).text)
+    conn.executemany("insert or replace into pdf_spans (pdf_sha256, article, position, text) "
+                     "values (?, ?, ?, ?)",
+                     [(sha, a, i, t) for i, (a, t) in enumerate(spans.items())])
+    act_id, edition, lang = parse_pdf_name(path.name)
+    return spans, {"act_id": act_id, "edition": edition, "lang": lang}
+
+
+def verify_against_pdfs(db, corpus_dir: Path, report=None, only: set[str] | None = None,
+                        previous_db=None) -> dict[str, dict]:
+    """Run the checks for every PDF whose act (Russian text from adilet-text) is loaded;
+    with `only`, compare just those acts (the others' checks were copied with them), but keep
+    every PDF's article spans in `pdf_spans` for the next build.
 
     Returns {act_id: {"edition", "match", "differs", "missing_in_pdf", "missing_in_text"}}.
     """
-    from scrapers.adilet.pdf import PdfError, read_act_pdf
+    from scrapers.adilet.pdf import PdfError, parse_pdf_name
     from scrapers.adilet.textfile import article_spans
 
     conn = getattr(db, "conn", db)
     summary: dict[str, dict] = {}
-    from scrapers.adilet.pdf import parse_pdf_name
-
     for path in pdf_files(corpus_dir):
         named = parse_pdf_name(path.name)
-        if only is not None and (named is None or named[0] not in only):
+        if named is None:
+            if report is not None:
+                report.fail("verify", f"adilet-pdf/{path.name}", "not an Adilet PDF name")
             continue
         try:
-            pdf = read_act_pdf(path)
+            sha = hashlib.sha256(path.read_bytes()).hexdigest()
+            spans, pdf = _pdf_spans(conn, path, sha, previous_db)
         except (PdfError, OSError) as exc:
             if report is not None:
                 report.fail("verify", f"adilet-pdf/{path.name}", str(exc))
             continue
-        text_path = Path(corpus_dir) / "adilet-text" / pdf.lang / f"{pdf.act_id}.txt"
-        row = conn.execute("select source_kind from acts where id = ?", (pdf.act_id,)).fetchone()
+        if only is not None and pdf["act_id"] not in only:
+            continue
+        text_path = Path(corpus_dir) / "adilet-text" / pdf["lang"] / f"{pdf['act_id']}.txt"
+        row = conn.execute("select source_kind from acts where id = ?", (pdf["act_id"],)).fetchone()
         if row is None or not text_path.exists():
             if report is not None:
                 report.fail("verify", f"adilet-pdf/{path.name}",
-                            f"act {pdf.act_id} has no page text loaded to compare with")
+                            f"act {pdf['act_id']} has no page text loaded to compare with")
             continue
-        results = compare(article_spans(text_path.read_text(encoding="utf-8")),
-                          article_spans(pdf.text))
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        act_id, edition = pdf["act_id"], pdf["edition"]
+        results = compare(article_spans(text_path.read_text(encoding="utf-8")), spans)
         articles = dict(conn.execute(
             "select number, id from provisions where act_id = ? and kind = 'article'",
-            (pdf.act_id,)).fetchall())
+            (act_id,)).fetchall())
         conn.executemany(
             "insert into pdf_checks (act_id, article, provision_id, status, similarity, detail, "
             "pdf_file, pdf_edition, pdf_sha256) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(pdf.act_id, r["article"], articles.get(r["article"]), r["status"], r["similarity"],
-              r["detail"], f"adilet-pdf/{path.name}", pdf.edition, sha) for r in results])
+            [(act_id, r["article"], articles.get(r["article"]), r["status"], r["similarity"],
+              r["detail"], f"adilet-pdf/{path.name}", edition, sha) for r in results])
         # Every provision inside an article takes the article's verdict.
         verdict = {articles[r["article"]]: r["status"] for r in results if r["article"] in articles}
         parent_of = dict(conn.execute("select id, parent_id from provisions where act_id = ?",
-                                      (pdf.act_id,)).fetchall())
+                                      (act_id,)).fetchall())
         updates = []
         for pid in parent_of:
             node = pid
@@ -123,8 +157,8 @@ def verify_against_pdfs(db, corpus_dir: Path, report=None, only: set[str] | None
         conn.executemany("update provisions set pdf_check = ? where id = ?", updates)
         counts = {s: sum(1 for r in results if r["status"] == s)
                   for s in ("match", "differs", "missing_in_pdf", "missing_in_text")}
-        summary[pdf.act_id] = {"edition": pdf.edition, **counts}
+        summary[act_id] = {"edition": edition, **counts}
         conn.execute("update acts set pdf_edition = ?, pdf_check = ? where id = ?",
-                     (pdf.edition, json.dumps(counts), pdf.act_id))
+                     (edition, json.dumps(counts), act_id))
     conn.commit()
     return summary

@@ -121,6 +121,27 @@ def test_a_changed_page_is_parsed_and_the_others_reused(tmp_path, corpus_dir):
     conn = sqlite3.connect(db_path)
     assert conn.execute("select content_sha256 from acts where id='V1600014592'").fetchone()[0] == _sha(page)
     assert conn.execute("select count(*) from provisions where act_id='V1600014606'").fetchone()[0] > 5
+    # The search index was updated, not rebuilt: it must hold exactly what a full build's does.
+    for fts in ("provisions_fts", "provision_texts_fts"):
+        conn.execute(f"insert into {fts}({fts}, rank) values ('integrity-check', 1)")
+    full_path = tmp_path / "full.db"
+    assert run_build(BuildOptions(db_path=full_path, corpus_dir=corpus, force=True)).fatal is None
+    full = sqlite3.connect(full_path)
+
+    def found(c, q, table="provisions", fts="provisions_fts", key="id"):
+        return sorted(r[0] for r in c.execute(
+            f"select t.{key} from {fts} f join {table} t on t.rowid = f.rowid "
+            f"where {fts} match ?", (q,)))
+
+    for q in ("лимит", "долга", "бюджет*", "приказ OR расходов", "Акмолинская"):
+        assert found(conn, q) == found(full, q), q
+        assert found(conn, q, "provision_texts", "provision_texts_fts", "anchor") == \
+            found(full, q, "provision_texts", "provision_texts_fts", "anchor"), q
+    assert found(conn, "Акмолинская")                          # the changed act is found
+    # indicators and policy measures copied or recomputed, the same as a full build's
+    for table in ("observations", "policy_measures"):
+        assert conn.execute(f"select count(*) from {table}").fetchone() == \
+            full.execute(f"select count(*) from {table}").fetchone(), table
 
 
 def test_a_build_killed_part_way_leaves_the_previous_database_untouched(tmp_path, corpus_dir,
