@@ -210,6 +210,9 @@ def through_tag_tables(scope: dict) -> dict:
 @hookimpl
 def asgi_wrapper(datasette):
     quiet_errors()      # however Datasette was started (kb serve, datasette serve, package)
+    from kb.timelimit import install
+
+    install()           # the SQL time limit checked every 10^6 instructions, not 10^3
     threads = int(datasette.setting("num_sql_threads") or 0)
     limit_s = (datasette.setting("sql_time_limit_ms") or 1000) / 1000
     slots = QuerySlots(threads - RESERVED_THREADS, wait=max(1.0, 1.5 * limit_s)) \

@@ -8,6 +8,7 @@ former `in (subquery)` form found; coverage is a table holding exactly the view'
 from __future__ import annotations
 
 import re
+import urllib.parse
 import sqlite3
 from pathlib import Path
 
@@ -115,3 +116,21 @@ async def test_array_filters_on_provisions_go_through_the_tag_tables(corpus_buil
     # other filters pass through untouched
     other = await ds.client.get(f"/kb/provisions.json?kind__exact=article&_nofacet=1")
     assert "kind" in other.json()["query"]["sql"]
+
+
+async def test_sql_time_limit_still_stops_a_runaway_query_with_coarser_checks(corpus_build):
+    """kb/timelimit.py: Datasette's time limit, checked every CHECK_EVERY instructions (a
+    Python call per 1,000 instructions starves under load), still ends a runaway query."""
+    import datasette.database
+
+    from kb import timelimit
+    from kb.serve import make_datasette
+
+    ds = make_datasette(corpus_build[0], sql_time_limit_ms=100, allow_sql=True)
+    response = await ds.client.get("/kb.json?sql=" + urllib.parse.quote(
+        "with recursive c(x) as (select 1 union all select x + 1 from c where x < 1000000000) "
+        "select count(*) from c"))
+    assert datasette.database.sqlite_timelimit is timelimit.sqlite_timelimit
+    assert response.status_code == 400 and "too long" in response.text
+    quick = await ds.client.get("/kb.json?sql=" + urllib.parse.quote("select count(*) from acts"))
+    assert quick.status_code == 200 and quick.json()["rows"][0][0] > 0
