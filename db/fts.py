@@ -108,25 +108,10 @@ def create_search_index(db) -> dict:
     """(Re)create both FTS5 indexes; returns row counts. Idempotent."""
     conn = _connection(db)
     filled = fill_missing_lemmas(conn)
-    conn.executescript(f"""
-        DROP TABLE IF EXISTS {PROVISIONS_FTS};
-        CREATE VIRTUAL TABLE {PROVISIONS_FTS} USING fts5(
-            heading, text, text_lemmas,
-            content="provisions", content_rowid="rowid",
-            tokenize='{TOKENIZE}'
-        );
-        INSERT INTO {PROVISIONS_FTS}({PROVISIONS_FTS}) VALUES ('rebuild');
-        INSERT INTO {PROVISIONS_FTS}({PROVISIONS_FTS}) VALUES ('optimize');
-
-        DROP TABLE IF EXISTS {PROVISION_TEXTS_FTS};
-        CREATE VIRTUAL TABLE {PROVISION_TEXTS_FTS} USING fts5(
-            heading, text,
-            content="provision_texts", content_rowid="rowid",
-            tokenize='{TOKENIZE}', prefix='2 3 4'
-        );
-        INSERT INTO {PROVISION_TEXTS_FTS}({PROVISION_TEXTS_FTS}) VALUES ('rebuild');
-        INSERT INTO {PROVISION_TEXTS_FTS}({PROVISION_TEXTS_FTS}) VALUES ('optimize');
-    """)
+    _create_empty(conn)
+    for fts in _INDEXES:
+        conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('rebuild')")
+        conn.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
     conn.commit()
     return {
         "lemmas_filled": filled,

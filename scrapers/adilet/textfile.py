@@ -261,6 +261,7 @@ class _Builder:
         self.pending_editor: list[str] = []      # editor's notes waiting for their provision
         self.preamble: _Node | None = None
         self.by_id: dict[str, _Node] = {}
+        self._top_last: dict[str, str] = {}     # last point number of an act without articles
 
     # -- ids and citation paths ---------------------------------------------------------------
 
@@ -420,12 +421,6 @@ class _Builder:
             return _follows(self._top_last.get("part"), number)
         return _follows(owner.last_child_number.get("part"), number)
 
-    @property
-    def _top_last(self) -> dict:
-        if not hasattr(self, "_top"):
-            self._top = {}
-        return self._top
-
     def _numbered(self, kind: str, number: str, rest: str) -> None:
         if kind == "subpart":
             owner = next(n for n in reversed(self.stack) if n.kind in ("part", "article"))
@@ -444,9 +439,6 @@ class _Builder:
         else:
             self._top_last[kind] = number
         node = self.open(kind, kind, number, _RANK[kind] if owner is not None else 6)
-        if owner is None and kind == "part":
-            # keep the stack shape: under a heading, a point sits right below it
-            pass
         if _EXCLUDED.match(rest.strip()):
             node.excluded = True
             self._note(rest.strip(), node, kind_="exclusion", action="excluded")
