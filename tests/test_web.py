@@ -441,3 +441,21 @@ async def test_the_issues_readable_urls_on_the_corpus_build(corpus_build, path, 
         for link in (f"/kb/provisions/{old}", f"/kb/provisions/{old.replace('.', '~2E')}"):
             response = await ds.client.get(link)
             assert response.status_code == 301 and response.headers["location"] == path
+
+
+
+async def test_figures_read_once_per_build_are_not_held_to_the_sql_time_limit(fixture_db):
+    """What is read once per served build (home counts, coverage) may take longer than one
+    request's SQL time limit (the home counts scan every provision: over a second at a million
+    on a cold file cache); per-request reads still stop at the limit."""
+    from datasette.database import QueryInterrupted
+
+    from kb.serve import make_datasette
+    from kb.web import data
+
+    ds = make_datasette(fixture_db, sql_time_limit_ms=50)
+    slow = ("with recursive c(x) as (select 1 union all select x + 1 from c where x < 3000000) "
+            "select count(*) as n from c")
+    assert (await data.cached(ds, "slow", slow)) == [{"n": 3000000}]
+    with pytest.raises(QueryInterrupted):
+        await data.rows(data.db_of(ds), slow)

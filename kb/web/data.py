@@ -22,6 +22,16 @@ async def rows(db, sql, params=None) -> list[dict]:
     return [dict(r) for r in (await db.execute(sql, params or {})).rows]
 
 
+async def rows_unlimited(db, sql, params=None) -> list[dict]:
+    """rows() without the per-request SQL time limit (Datasette's execute_fn sets none)."""
+    def run(conn):
+        cursor = conn.execute(sql, params or {})
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r)) for r in cursor.fetchall()]
+
+    return await db.execute_fn(run)
+
+
 def _cache(datasette) -> dict:
     cache = getattr(datasette, "_kb_web_cache", None)
     if cache is None:
@@ -157,9 +167,12 @@ async def resolve_old_id(datasette, provision_id: str) -> str | None:
 
 
 async def cached(datasette, key: str, sql: str, params=None) -> list[dict]:
+    """Read once per served build, so not held to the per-request SQL time limit: the home
+    page's counts scan every provision (over a second at a million on a cold file cache, issue
+    11), and a time-out would fail every visitor until one request happened to finish in time."""
     cache = _cache(datasette)
     if key not in cache:
-        cache[key] = await rows(db_of(datasette), sql, params)
+        cache[key] = await rows_unlimited(db_of(datasette), sql, params)
     return cache[key]
 
 
