@@ -459,3 +459,11 @@ async def test_figures_read_once_per_build_are_not_held_to_the_sql_time_limit(fi
     assert (await data.cached(ds, "slow", slow)) == [{"n": 3000000}]
     with pytest.raises(QueryInterrupted):
         await data.rows(data.db_of(ds), slow)
+
+
+
+@pytest.mark.parametrize("path", ["/search.json?q=детей", "/age/15.json", "/coverage.csv"])
+async def test_json_and_csv_answers_can_be_cached_like_the_pages(ds, path):
+    """An immutable build answers every visitor alike: a cache in front may keep these too."""
+    response = await get(ds, path)
+    assert response.headers["cache-control"] == "max-age=3600"

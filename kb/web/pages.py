@@ -53,8 +53,11 @@ async def not_found(datasette, request, message, hint=None):
 
 
 def json_response(payload, status=200):
-    return Response(json.dumps(payload, ensure_ascii=False), status=status,
-                    content_type="application/json; charset=utf-8")
+    response = Response(json.dumps(payload, ensure_ascii=False), status=status,
+                        content_type="application/json; charset=utf-8")
+    # the same for every visitor of one build, like the HTML pages (a cache in front keeps it)
+    response.headers["Cache-Control"] = "max-age=3600" if status == 200 else "no-store"
+    return response
 
 
 # --- static ----------------------------------------------------------------------------------
@@ -510,6 +513,7 @@ async def coverage_csv(request, datasette):
                          "age_group_ru": (bands.get(c["age_group_code"]) or {}).get("name_ru")})
     response = Response(out.getvalue(), content_type="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="coverage.csv"'
+    response.headers["Cache-Control"] = "max-age=3600"
     return response
 
 
