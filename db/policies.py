@@ -90,14 +90,25 @@ def load_policy_measures(db: sqlite_utils.Database, previous_db=None, reused_act
             conn.commit()
         finally:
             conn.execute("DETACH DATABASE prevpol")
-    conn.execute("CREATE TEMP TABLE kept_policy_acts (act_id TEXT PRIMARY KEY)")
-    conn.executemany("INSERT INTO temp.kept_policy_acts VALUES (?)", [(a,) for a in kept])
-    rows = [dict(zip(cols, r)) for r in conn.execute(
-        f"SELECT {', '.join('p.' + c for c in cols)} FROM provisions p JOIN acts a ON a.id = p.act_id "
-        "WHERE a.status = 'in_force' AND a.id NOT IN (SELECT act_id FROM temp.kept_policy_acts)")]
-    conn.execute("DROP TABLE temp.kept_policy_acts")
-    by_id = {r["id"]: r for r in rows}
-    measures = extract_measures(rows)
+    # One act at a time (the rules look inside one act): memory stays that of the largest act,
+    # not of every provision in force (2 GB at a million provisions).
+    act_ids = [r[0] for r in conn.execute("SELECT id FROM acts WHERE status = 'in_force' ORDER BY id")
+               if r[0] not in kept]
+    out = []
+    for act_id in act_ids:
+        rows = [dict(zip(cols, r)) for r in conn.execute(
+            f"SELECT {', '.join(cols)} FROM provisions WHERE act_id = ? ORDER BY position", (act_id,))]
+        out += _rows(extract_measures(rows), {r["id"]: r for r in rows}, indices)
+    if out:
+        names = list(out[0])
+        conn.executemany(f"INSERT INTO policy_measures ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                         [tuple(r[n] for n in names) for r in out])
+    conn.commit()
+    total, with_mrp = conn.execute("SELECT count(*), count(amount_mrp) FROM policy_measures").fetchone()
+    return {"measures": total, "with_mrp": with_mrp}
+
+
+def _rows(measures, by_id, indices) -> list[dict]:
     out = []
     for m in measures:
         prov = by_id[m["provision_id"]]
@@ -109,10 +120,4 @@ def load_policy_measures(db: sqlite_utils.Database, previous_db=None, reused_act
         if idx and m["amount_value"] is not None:
             row["amount_tenge_year"], row["amount_tenge"] = idx[0], round(m["amount_value"] * idx[1], 2)
         out.append(row)
-    if out:
-        names = list(out[0])
-        conn.executemany(f"INSERT INTO policy_measures ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-                         [tuple(r[n] for n in names) for r in out])
-    conn.commit()
-    total, with_mrp = conn.execute("SELECT count(*), count(amount_mrp) FROM policy_measures").fetchone()
-    return {"measures": total, "with_mrp": with_mrp}
+    return out
