@@ -347,6 +347,7 @@ def evaluate(gold_path: Path | None = None, corpus_dir: Path = paths.DEFAULT_COR
     resolved, problems = resolve_texts(gold, Path(corpus_dir))
     predictions = run_tagger(resolved) if resolved else []
     report = score(resolved, predictions, code_order=_taxonomy_order())
+    report["by_language"] = by_language(resolved, predictions)
     report.update({
         "gold_path": str(gold_path),
         "corpus_dir": str(corpus_dir),
@@ -355,6 +356,20 @@ def evaluate(gold_path: Path | None = None, corpus_dir: Path = paths.DEFAULT_COR
         "age_bands_from": age_band_source(),
     })
     return report
+
+
+def by_language(items: Sequence[Mapping], predictions: Sequence[Mapping]) -> dict:
+    """The headline figures per language (ru, kk, en): the targets differ by language."""
+    out = {}
+    for lang in sorted({i.get("lang") or "ru" for i in items}):
+        idx = [k for k, i in enumerate(items) if (i.get("lang") or "ru") == lang]
+        sub = score([items[k] for k in idx], [predictions[k] for k in idx],
+                    code_order=_taxonomy_order())
+        out[lang] = {"n_items": sub["n_items"], "n_child": sub["n_child"],
+                     "micro": sub["micro"], "macro_f1": sub["macro_f1"],
+                     "nonchild_wrong_share": sub["nonchild_wrong_share"],
+                     "band_jaccard_child": sub["age"]["band_jaccard_child"]}
+    return out
 
 
 # --- report ---------------------------------------------------------------------------------
@@ -385,6 +400,13 @@ def format_report(report: Mapping, show_errors: bool = False) -> str:
                  f"{_f(m['precision'])} {_f(m['recall'])} {_f(m['f1'])}")
     lines.append(f"{'macro':<5} {'':>5} {'':>5} {'':>5} {'':>5} {'':>5} {'':>6} {'':>6} "
                  f"{_f(report['macro_f1'])}")
+    if len(report.get("by_language") or {}) > 1:
+        lines += ["", f"{'lang':<5} {'items':>6} {'child':>6} {'prec':>6} {'rec':>6} {'f1':>6} "
+                  f"{'macro':>6} {'neg.wr':>6} {'ageJ':>6}"]
+        for lang, d in report["by_language"].items():
+            lines.append(f"{lang:<5} {d['n_items']:>6} {d['n_child']:>6} {_f(d['micro']['precision'])} "
+                         f"{_f(d['micro']['recall'])} {_f(d['micro']['f1'])} {_f(d['macro_f1'])} "
+                         f"{_f(d['nonchild_wrong_share'])} {_f(d['band_jaccard_child'])}")
     age = report["age"]
     fl = report["flags"]
     lines += [

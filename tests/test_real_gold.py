@@ -65,3 +65,15 @@ def test_kappa_is_reported_per_dimension_and_for_ages():
     assert report["dimensions"] == fresh["dimensions"]        # the file is up to date
     assert set(report["dimensions"]) == CODES and report["age_bands"]
     assert all(-1 <= r["kappa"] <= 1 for r in report["dimensions"].values())
+
+
+def test_kb_eval_breaks_the_figures_down_by_language(corpus_dir):
+    from kb.evaluate import evaluate, format_report
+
+    report = evaluate(gold_path=REAL / "gold.jsonl", corpus_dir=corpus_dir)
+    langs = report["by_language"]
+    assert set(langs) == {"ru", "kk"}
+    assert sum(d["n_items"] for d in langs.values()) == report["n_items"]
+    assert sum(d["micro"]["tp"] for d in langs.values()) == report["micro"]["tp"]
+    assert "\nkk " in format_report(report) and "\nru " in format_report(report)
+
