@@ -179,7 +179,10 @@ def merge_inputs(pages: list, statutory: list, texts: list, report) -> tuple[lis
                 kept.append(s)
             continue
         try:
-            mine, theirs = _substance(s.parse()), _substance(twin.parse())
+            mine_doc, their_doc = s.parse(), twin.parse()
+            mine, theirs = _substance(mine_doc), _substance(their_doc)
+            # the loader takes the winner's parse from here instead of reading it again
+            s.parser, twin.parser = (lambda d=mine_doc: d), (lambda d=their_doc: d)
         except (ValueError, OSError):
             mine, theirs = (-1, -1), (0, 0)     # an unreadable copy loses; its error shows on load
         if mine > theirs:

@@ -441,7 +441,7 @@ def _run_build(options: BuildOptions, db_path: Path, tmp_path: Path, report: Bui
     # --force is for when the previous build is in doubt: nothing is copied from it then.
     reusable = not options.force and previous.get("versions") == json.dumps(versions, sort_keys=True)
     _build_into(tmp_path, db_path if reusable else None, pages, options, report, versions,
-                manifest, superseded)
+                manifest, superseded, _indicators_digest(options, ind_files))
     with _stage("shrink guard"):
         reasons = _shrink_check(tmp_path, db_path, options)
     if reasons:
@@ -463,27 +463,27 @@ def _run_build(options: BuildOptions, db_path: Path, tmp_path: Path, report: Bui
 SHRINK_LIMIT = 0.05
 
 
+def _acts_and_counts(path: Path) -> tuple[set[str], dict[str, int]]:
+    """The act ids and the provision and observation counts of a database, read-only."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        acts = {r[0] for r in conn.execute("select id from acts")}
+        counts = {t: conn.execute(f"select count(*) from {t}").fetchone()[0]
+                  for t in ("provisions", "observations")}
+    finally:
+        conn.close()
+    return acts, counts
+
+
 def _shrink_check(tmp_path: Path, db_path: Path, options: BuildOptions) -> list[str]:
     """Why the new database (tmp_path) must not replace the previous one; [] when it may."""
     if options.allow_shrink or not db_path.exists():
         return []
     try:
-        old = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-        try:
-            old_acts = {r[0] for r in old.execute("select id from acts")}
-            old_counts = {t: old.execute(f"select count(*) from {t}").fetchone()[0]
-                          for t in ("provisions", "observations")}
-        finally:
-            old.close()
+        old_acts, old_counts = _acts_and_counts(db_path)
     except sqlite3.DatabaseError:
         return []       # no readable previous database: nothing to compare with
-    new = sqlite3.connect(f"file:{tmp_path}?mode=ro", uri=True)
-    try:
-        new_acts = {r[0] for r in new.execute("select id from acts")}
-        new_counts = {t: new.execute(f"select count(*) from {t}").fetchone()[0]
-                      for t in ("provisions", "observations")}
-    finally:
-        new.close()
+    new_acts, new_counts = _acts_and_counts(tmp_path)
     reasons = []
     lost = sorted(old_acts - new_acts)
     if lost:
@@ -500,7 +500,8 @@ def _shrink_check(tmp_path: Path, db_path: Path, options: BuildOptions) -> list[
 
 def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage],
                 options: BuildOptions, report: BuildReport,
-                versions: dict, manifest: str, superseded: list[str] = ()) -> None:
+                versions: dict, manifest: str, superseded: list[str] = (),
+                ind_digest: str | None = None) -> None:
     from db.acts import ActLoader
 
     tmp_path.unlink(missing_ok=True)
@@ -538,7 +539,6 @@ def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage
             from db.policies import load_policy_measures
 
             load_policy_measures(db, previous_db if loader.reused_ids else None, loader.reused_ids)
-        ind_digest = _indicators_digest(options)
         if options.corpus_dir or options.live:
             with _stage("indicators"):
                 if not _reuse_indicators(db, previous_db, ind_digest, options, report):
@@ -602,12 +602,12 @@ def _load_taxonomy(db) -> None:
     db["flags"].insert_all(tax.flag_rows())
 
 
-def _indicators_digest(options: BuildOptions) -> str | None:
-    """What the indicator tables are made from, in an offline build (None for a live one,
-    whose series are only known once fetched)."""
+def _indicators_digest(options: BuildOptions, ind_files) -> str | None:
+    """What the indicator tables are made from (the inputs stage's file hashes), in an offline
+    build; None for a live one, whose series are only known once fetched."""
     if options.live or not options.corpus_dir:
         return None
-    return hashlib.sha256(json.dumps(indicator_files(options.corpus_dir)).encode()).hexdigest()
+    return hashlib.sha256(json.dumps(ind_files).encode()).hexdigest()
 
 
 _INDICATOR_TABLES = ("areas", "indicators", "observations")

@@ -68,11 +68,11 @@ def pdf_files(corpus_dir: Path | None) -> list[Path]:
     return sorted(p for p in folder.glob("*.pdf") if p.is_file()) if folder.is_dir() else []
 
 
-def _pdf_spans(conn, path: Path, sha: str, previous_db) -> tuple[dict[str, str], dict] | None:
-    """The PDF's article spans and its name/edition facts: from the previous build's
-    `pdf_spans` when it read the same bytes (reading a 180-page PDF is the slowest part of
-    a one-act rebuild), else from the PDF. Stored in this build's `pdf_spans` either way."""
-    from scrapers.adilet.pdf import parse_pdf_name, read_act_pdf
+def _pdf_spans(conn, path: Path, sha: str, previous_db) -> dict[str, str]:
+    """The PDF's article spans: from the previous build's `pdf_spans` when it read the same
+    bytes (reading a 180-page PDF is the slowest part of a one-act rebuild), else from the
+    PDF. Stored in this build's `pdf_spans` either way."""
+    from scrapers.adilet.pdf import read_act_pdf
     from scrapers.adilet.textfile import article_spans
 
     spans = None
@@ -94,8 +94,7 @@ def _pdf_spans(conn, path: Path, sha: str, previous_db) -> tuple[dict[str, str],
     conn.executemany("insert or replace into pdf_spans (pdf_sha256, article, position, text) "
                      "values (?, ?, ?, ?)",
                      [(sha, a, i, t) for i, (a, t) in enumerate(spans.items())])
-    act_id, edition, lang = parse_pdf_name(path.name)
-    return spans, {"act_id": act_id, "edition": edition, "lang": lang}
+    return spans
 
 
 def verify_against_pdfs(db, corpus_dir: Path, report=None, only: set[str] | None = None,
@@ -119,21 +118,21 @@ def verify_against_pdfs(db, corpus_dir: Path, report=None, only: set[str] | None
             continue
         try:
             sha = hashlib.sha256(path.read_bytes()).hexdigest()
-            spans, pdf = _pdf_spans(conn, path, sha, previous_db)
+            spans = _pdf_spans(conn, path, sha, previous_db)
         except (PdfError, OSError) as exc:
             if report is not None:
                 report.fail("verify", f"adilet-pdf/{path.name}", str(exc))
             continue
-        if only is not None and pdf["act_id"] not in only:
+        act_id, edition, lang = named
+        if only is not None and act_id not in only:
             continue
-        text_path = Path(corpus_dir) / "adilet-text" / pdf["lang"] / f"{pdf['act_id']}.txt"
-        row = conn.execute("select source_kind from acts where id = ?", (pdf["act_id"],)).fetchone()
+        text_path = Path(corpus_dir) / "adilet-text" / lang / f"{act_id}.txt"
+        row = conn.execute("select source_kind from acts where id = ?", (act_id,)).fetchone()
         if row is None or not text_path.exists():
             if report is not None:
                 report.fail("verify", f"adilet-pdf/{path.name}",
-                            f"act {pdf['act_id']} has no page text loaded to compare with")
+                            f"act {act_id} has no page text loaded to compare with")
             continue
-        act_id, edition = pdf["act_id"], pdf["edition"]
         results = compare(article_spans(text_path.read_text(encoding="utf-8")), spans)
         articles = dict(conn.execute(
             "select number, id from provisions where act_id = ? and kind = 'article'",

@@ -95,18 +95,16 @@ def agreement(a: dict[str, dict], b: dict[str, dict]) -> dict:
     return report
 
 
+def _differ(x: dict, y: dict) -> bool:
+    """Whether two codings of one item differ in required, primary or the age interval."""
+    return set(x["required"]) != set(y["required"]) or x.get("primary") != y.get("primary") or \
+        (x.get("age_min_months"), x.get("age_max_months")) != \
+        (y.get("age_min_months"), y.get("age_max_months"))
+
+
 def disagreements(a: dict[str, dict], b: dict[str, dict]) -> list[str]:
     """Keys where the passes differ in required, primary or the age interval."""
-    out = []
-    for k in a:
-        if k not in b:
-            continue
-        x, y = a[k], b[k]
-        if set(x["required"]) != set(y["required"]) or x.get("primary") != y.get("primary") or \
-                (x.get("age_min_months"), x.get("age_max_months")) != \
-                (y.get("age_min_months"), y.get("age_max_months")):
-            out.append(k)
-    return out
+    return [k for k in a if k in b and _differ(a[k], b[k])]
 
 
 def load_decisions(folder: Path = REAL) -> dict[str, dict]:
@@ -137,7 +135,7 @@ def reconcile(items: list[dict], a: dict[str, dict], b: dict[str, dict],
             labels = {f: d.get(f) for f in ("required", "acceptable", "primary", "flags",
                                             "age_min_months", "age_max_months", "age_ranges")}
             note = f"reconciled ({d.get('chosen')}): {d.get('rule')}"
-        elif key in set(disagreements({key: x}, {key: y})):
+        elif _differ(x, y):
             undecided.append(key)
             continue
         else:
