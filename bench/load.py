@@ -64,7 +64,7 @@ def build_plan(db: Path, n: int, seed: int = 1) -> list[tuple[str, str]]:
             # Datasette tilde-encodes row keys (a "." would read as a format suffix).
             plan.append((kind, "/kb/provisions/" + tilde_encode(rng.choice(ids))))
         elif indicators:
-            plan.append(("indicator", "/kb/indicator/" + urllib.parse.quote(rng.choice(indicators))))
+            plan.append(("indicator", "/indicators/" + urllib.parse.quote(rng.choice(indicators))))
         else:
             plan.append(("facet", rng.choice(FACET_PATHS)))
     return plan

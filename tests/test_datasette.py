@@ -201,7 +201,7 @@ async def test_indicators_for_dimension_latest_value(ds):
     assert [(r["indicator_code"], r["latest_period"], r["latest_value"]) for r in result] == [
         ("CME_MRY0T4", "2022", 9.3)]
     html = (await ds.client.get("/kb/indicators_for_dimension?dimension=HLT")).text
-    assert 'href="/kb/indicator/CME_MRY0T4"' in html
+    assert 'href="/indicators/CME_MRY0T4"' in html
 
 
 async def test_provision_indicators(ds):
@@ -300,16 +300,17 @@ async def test_provision_short_url_redirects(ds):
 
 
 async def test_indicator_chart_page(ds):
+    # the old plugin page redirects to kb/web's /indicators/{code} (issue 13)
     response = await ds.client.get("/kb/indicator/CME_MRY0T4")
-    assert response.status_code == 200
-    html = response.text
-    assert html.count('class="kb-series"') == 4  # KAZ total, F, M; Almaty total
-    assert html.count('class="kb-point"') == 8 + 3 + 3 + 2
-    assert "Казахстан, девочки/женщины" in html
+    assert response.status_code == 301
+    assert response.headers["location"] == "/indicators/CME_MRY0T4"
+    html = (await ds.client.get("/indicators/CME_MRY0T4")).text
+    assert html.count('class="kb-series"') == 3  # KAZ total, F, M
+    assert html.count('class="kb-point"') == 8 + 3 + 3
     assert "https://sdmx.data.unicef.org/" in html and "дата обращения: 05.08.2026" in html
-    only_f = (await ds.client.get("/kb/indicator/CME_MRY0T4?sex=F")).text
-    assert only_f.count('class="kb-series"') == 1
-    assert (await ds.client.get("/kb/indicator/NOPE")).status_code == 404
+    with_area = (await ds.client.get("/indicators/CME_MRY0T4?area=750000000")).text
+    assert with_area.count('class="kb-series"') == 4  # and Almaty's total
+    assert (await ds.client.get("/indicators/NOPE")).status_code == 404
 
 
 # --- metadata and serving ------------------------------------------------------------------------

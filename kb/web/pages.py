@@ -16,7 +16,7 @@ from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 
 from kb import citations, search
-from kb.web import STATIC, data, format as fmt, searching, slugs
+from kb.web import STATIC, data, format as fmt, indicators as indicator_pages, searching, slugs
 
 STATIC_PREFIX = "/-/kb-web/"
 LANGS = {"rus": "русский", "kaz": "қазақша", "eng": "English"}
@@ -429,7 +429,7 @@ async def provision_context(datasette, act: dict, provision: dict) -> dict:
         "age_evidence": age_evidence, "kaz": kaz, "eng": eng,
         "amendments": [dict(a, action_ru=fmt.ACTION_RU.get(a["action"], a["action"]),
                             date_ru=fmt.ru_date(a["amending_date"])) for a in amendments],
-        "indicators": [dict(i, url=f"/kb/indicator/{tilde_encode(i['indicator_code'])}")
+        "indicators": [dict(i, url=indicator_pages.indicator_url(i['indicator_code']))
                        for i in indicators],
         "citation": citations.citation_string(provision, act),
         "official_url": safe_url(provision["url"]),
@@ -486,7 +486,7 @@ async def coverage_page(request, datasette):
                 "gap": bool(c.get("gap")), "data_gap": bool(c.get("data_gap")),
                 "indicators": [{"code": x, "name": (indicators.get(x) or {}).get("name_ru")
                                 or (indicators.get(x) or {}).get("name_en") or x,
-                                "url": f"/kb/indicator/{tilde_encode(x)}"} for x in codes],
+                                "url": indicator_pages.indicator_url(x)} for x in codes],
                 "url": "/search?" + urllib.parse.urlencode(
                     {"dimension": d["code"], "age": b["code"], "status": "in_force"}),
             })
@@ -641,5 +641,6 @@ ROUTES = [
     (r"^/age/(?P<years>[^/]+?)\.json$", age_json),
     (r"^/age/(?P<years>[^/.]+)$", age_page),
     (rf"^/kb/provisions/(?P<id>(?![^/]*\.{_FORMATS}$){_ID})$", old_provision_link),
+    *indicator_pages.ROUTES,  # /indicators, /indicators/{code}(.json|.csv) (issue 13)
     (r"^/-/kb-web/(?P<name>[A-Za-z0-9_.-]+)$", static),
 ]
