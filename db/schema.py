@@ -4,7 +4,7 @@ Plain SQL so that foreign keys, checks and indexes are visible in one place; the
 (`db/build.py`) executes it on an empty file and fills the tables with sqlite-utils.
 """
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6   # 6: provision_indicator_links is a table with reasons (was a view)
 
 TABLES = """
 CREATE TABLE build_info (
@@ -292,6 +292,25 @@ CREATE TABLE observations (
     content_sha256 TEXT NOT NULL,
     UNIQUE (indicator_code, area_code, sex, residence, wealth_quintile, age, period, source)
 );
+
+-- Filled at build time by db/links.py (the rule: kb/indicator_links.py, docs/architecture.md): a
+-- provision and an indicator share a dimension, their ages overlap and a topic cue of the
+-- indicator (kb/data/indicators.yml) is in the provision's text; each row says why.
+CREATE TABLE provision_indicator_links (
+    provision_id TEXT NOT NULL REFERENCES provisions(id),
+    act_id TEXT NOT NULL REFERENCES acts(id),
+    indicator_code TEXT NOT NULL REFERENCES indicators(code),
+    dimension_code TEXT NOT NULL REFERENCES dimensions(code),
+    is_primary INTEGER NOT NULL,         -- 1: the provision's primary dimension
+    shared_age_min_months INTEGER,       -- the ages both cover (NULL: both are pregnancy/birth)
+    shared_age_max_months INTEGER,
+    relevance REAL NOT NULL,             -- 0..1, higher = more relevant
+    matched_cues TEXT NOT NULL,          -- JSON array: the indicator's cues found
+    matched_words TEXT NOT NULL,         -- JSON array: the words they found
+    cue_in_context INTEGER NOT NULL DEFAULT 0,  -- 1: found only in the article heading or lead-in
+    reason TEXT NOT NULL,                -- why, in Russian
+    PRIMARY KEY (provision_id, indicator_code)
+);
 """
 
 INDEXES = """
@@ -316,6 +335,9 @@ CREATE INDEX idx_provision_age_groups_code ON provision_age_groups(age_group_cod
 CREATE INDEX idx_fetch_log_act ON fetch_log(act_id);
 CREATE INDEX idx_observations_indicator ON observations(indicator_code, area_code, year);
 CREATE INDEX idx_indicators_dimension ON indicators(dimension_code);
+-- an indicator's provisions, most relevant first (the indicator page)
+CREATE INDEX idx_provision_indicator_links_indicator ON provision_indicator_links(indicator_code, relevance);
+CREATE INDEX idx_provision_indicator_links_act ON provision_indicator_links(act_id);
 -- Every faceted, filtered or sorted column of a table that grows with the corpus (issue 11:
 -- a facet is a GROUP BY; with an index it reads the index, not the table).
 CREATE INDEX idx_provisions_act_form ON provisions(act_form);

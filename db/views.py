@@ -1,14 +1,13 @@
-"""Views linking provisions to indicators and showing coverage and gaps.
+"""Views of the latest indicator values and of coverage and gaps.
 
 * ``indicator_latest``: per indicator, the latest national value (area KAZ, residence, wealth
   and age totals), both sexes when the indicator has any both-sexes observation, otherwise the
   one sex it has (e.g. adolescent birth rate, F). "Latest" orders by ``year``, and for a SOWC
   range period ("2013-2021", year null) by the range's last year; undated rows are never latest.
   Ties: source name.
-* ``provision_indicator_links``: provisions ↔ indicators sharing a dimension
-  (provision_dimensions.dimension_code = indicators.dimension_code) and an overlapping age
-  interval (a provision with only one bound is open on the other side; a provision with no age
-  links nothing), or sharing the AG_PRE band (pregnancy and birth has no month interval).
+* ``provision_indicator_links`` is no longer a view: a table the build fills (db/links.py,
+  kb/indicator_links.py), each link with its reason; a shared dimension and ages are not
+  enough, the indicator's topic must be in the provision's text.
 * ``coverage`` (a table the build fills from this view: `MATERIALISED`): one row per
   dimension × age band (age_groups.kind = 'band'): acts and
   provisions in force (act status in_force, provision not excluded) tagged with that dimension
@@ -42,43 +41,6 @@ FROM (
                               THEN CAST(substr(o.period, 6, 4) AS INTEGER) END) IS NOT NULL
 )
 WHERE rn = 1
-"""
-
-PROVISION_INDICATOR_LINKS = """
-CREATE VIEW provision_indicator_links AS
-SELECT p.id AS provision_id,
-       p.act_id,
-       a.title AS act_title,
-       a.status AS act_status,
-       p.excluded,
-       p.path,
-       p.url,
-       pd.dimension_code,
-       pd.is_primary,
-       i.code AS indicator_code,
-       i.name_en AS indicator_name,
-       p.age_min_months AS provision_age_min_months,
-       p.age_max_months AS provision_age_max_months,
-       i.age_min_months AS indicator_age_min_months,
-       i.age_max_months AS indicator_age_max_months,
-       (SELECT group_concat(pag.age_group_code, ',')
-          FROM provision_age_groups pag
-         WHERE pag.provision_id = p.id
-           AND pag.age_group_code IN (SELECT value FROM json_each(i.age_group_codes))) AS shared_age_groups
-FROM provision_dimensions pd
-JOIN provisions p ON p.id = pd.provision_id
-JOIN acts a ON a.id = p.act_id
-JOIN indicators i ON i.dimension_code = pd.dimension_code
-WHERE (
-        (p.age_min_months IS NOT NULL OR p.age_max_months IS NOT NULL)
-        AND COALESCE(p.age_min_months, 0) <= i.age_max_months
-        AND (p.age_max_months IS NULL OR p.age_max_months >= i.age_min_months)
-      )
-   OR (
-        EXISTS (SELECT 1 FROM provision_age_groups pag
-                 WHERE pag.provision_id = p.id AND pag.age_group_code = 'AG_PRE')
-        AND EXISTS (SELECT 1 FROM json_each(i.age_group_codes) WHERE value = 'AG_PRE')
-      )
 """
 
 COVERAGE = f"""
@@ -136,7 +98,6 @@ ORDER BY d.position, d.code, ag.position, ag.code
 
 VIEWS = {
     "indicator_latest": INDICATOR_LATEST,
-    "provision_indicator_links": PROVISION_INDICATOR_LINKS,
     "coverage": COVERAGE,
 }
 

@@ -3,7 +3,8 @@
 Built from db/schema.py exactly as the build does, filled with a handful of rows written for
 the tests (illustrative wording, not copied from the corpus), then indexed with
 db.fts.create_search_index. Views come from db/views.py when it exists; otherwise minimal
-stand-ins with the same names are created (marked FALLBACK_VIEWS).
+stand-ins with the same names are created (marked FALLBACK_VIEWS). The provision–indicator
+links are computed as the build computes them (db/links.py).
 
     python tests/datasette_fixture.py OUT.db      # write the fixture to a file
 """
@@ -88,7 +89,7 @@ PROVISIONS = [
      "сверстников и взрослых.", "z12", [("PRO", 0.95, ["травли (буллинга)", "кибертравли"])],
      (0, 215), [], [], 0, "ст. 16-1 п. 1"),
     (A1, "z123", "part", "2", None,
-     "Организации образования обеспечивают профилактику травли среди обучающихся, в том числе "
+     "Организации образования обеспечивают профилактику травли и насилия среди обучающихся, в том числе "
      "детей, достигших четырнадцатилетнего возраста.", "z12",
      [("PRO", 0.9, ["профилактику травли"]), ("EDU", 0.6, ["Организации образования"])],
      (168, 215), ["достигших четырнадцатилетнего возраста"], [], 0, "ст. 16-1 п. 2"),
@@ -162,15 +163,6 @@ OBSERVATIONS = (
 )
 
 FALLBACK_VIEWS = """
-CREATE VIEW provision_indicator_links AS
-SELECT pd.provision_id, i.code AS indicator_code, i.name_en AS indicator_name,
-       pd.dimension_code
-FROM provision_dimensions pd
-JOIN provisions p ON p.id = pd.provision_id
-JOIN indicators i ON i.dimension_code = pd.dimension_code
-WHERE p.age_min_months <= coalesce(i.age_max_months, 100000)
-  AND coalesce(p.age_max_months, 100000) >= coalesce(i.age_min_months, 0);
-
 CREATE VIEW coverage AS
 SELECT d.code AS dimension_code, d.name_en AS dimension, g.code AS age_group_code,
        g.name_en AS age_band,
@@ -205,6 +197,10 @@ def create_views(conn) -> str:
     import sqlite_utils
 
     real_create_views(sqlite_utils.Database(conn))
+    # provision_indicator_links is a table the build fills (db/links.py), as here
+    from db.links import load_links
+
+    load_links(sqlite_utils.Database(conn))
     return "db.views"
 
 

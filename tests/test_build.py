@@ -138,10 +138,12 @@ def test_a_changed_page_is_parsed_and_the_others_reused(tmp_path, corpus_dir):
         assert found(conn, q, "provision_texts", "provision_texts_fts", "anchor") == \
             found(full, q, "provision_texts", "provision_texts_fts", "anchor"), q
     assert found(conn, "Акмолинская")                          # the changed act is found
-    # indicators and policy measures copied or recomputed, the same as a full build's
+    # indicators, policy measures and links copied or recomputed, the same as a full build's
     for table in ("observations", "policy_measures"):
         assert conn.execute(f"select count(*) from {table}").fetchone() == \
             full.execute(f"select count(*) from {table}").fetchone(), table
+    links = "select * from provision_indicator_links order by provision_id, indicator_code"
+    assert conn.execute(links).fetchall() == full.execute(links).fetchall()
 
 
 def test_a_build_killed_part_way_leaves_the_previous_database_untouched(tmp_path, corpus_dir,

@@ -207,6 +207,8 @@ async def test_indicators_for_dimension_latest_value(ds):
 async def test_provision_indicators(ds):
     result = await rows(ds, "provision_indicators", provision_id=f"{A1}-z123")
     assert "PT_CHLD_1-14_PS-PSY-V_CGVR" in [r["indicator_code"] for r in result]
+    # each link says why (db/links.py): the indicator's topic, «насилия», is in the text
+    assert all(r["reason"] for r in result) and "«насилия»" in result[0]["reason"]
 
 
 async def test_changes_atom_feed(ds):

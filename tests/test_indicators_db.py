@@ -166,23 +166,39 @@ def test_coverage_one_row_per_dimension_and_band(loaded):
 
 
 def test_provision_indicator_links(loaded):
+    """A link needs a shared dimension, overlapping ages AND one of the indicator's topic cues in
+    the provision's text (db/links.py); a dimension and ages alone link nothing."""
+    from db.links import load_links
+
     db, _ = loaded
+    texts = {  # illustrative wording written for the test
+        "A1-z1": "Медицинские организации извещают о каждом случае смерти ребенка.",   # HLT 0-59
+        "A1-z2": "Запрещается привлекать несовершеннолетних к тяжелым работам.",       # PRO+JUS 14-17
+        "A1-z3": "Запрещается привлекать несовершеннолетних к тяжелым работам.",       # excluded
+        "A2-z1": "Ребенок имеет право на защиту от насилия и жестокого обращения.",    # PRO 0-17
+        "A2-z2": "Беременная женщина встает на учет в женской консультации.",          # AG_PRE only
+        "A2-z3": "Органы ведут учет детей и статистические данные о них.",            # no age
+    }
+    with db.conn:
+        for pid, text in texts.items():
+            db.conn.execute("UPDATE provisions SET text = ? WHERE id = ?", (text, pid))
+    load_links(db)
     links = {(p, i) for p, i in db.execute("SELECT provision_id, indicator_code FROM provision_indicator_links")}
-    assert ("A1-z1", "CME_MRY0T4") in links                  # HLT, 0-59 overlaps 0-59
+    assert ("A1-z1", "CME_MRY0T4") in links                  # HLT, ages overlap, «смерти»
     assert ("A1-z1", "CME_MRY10T19") not in links            # 120-239 does not overlap 0-59
-    assert ("A1-z2", "KZ_QAMQOR_CONVICTED_CHILD_SEX") in links  # PRO 168-215 vs 0-191
-    assert ("A1-z2", "PT_CHLD_DETENTION") in links           # via its secondary dimension JUS
-    assert ("A2-z2", "MNCH_MMR") in links                    # AG_PRE shared, no months
+    assert ("A1-z1", "IM_DTP3") not in links                 # HLT and 0-11, but no vaccination cue
+    assert ("A1-z2", "PT_CHLD_5-17_LBR_ECON-HC") in links    # PRO 168-215, «тяжелым работам»
+    assert ("A1-z2", "KZ_QAMQOR_CONVICTED_CHILD_SEX") not in links  # PRO and ages, no sexual-offence cue
+    assert ("A1-z2", "PT_CHLD_DETENTION") not in links       # JUS and ages, no detention cue
+    assert not any(p == "A1-z3" for p, _ in links)           # excluded
+    assert ("A2-z1", "PT_CHLD_1-14_PS-PSY-V_CGVR") in links  # «насилия», «жестокого обращения»
+    assert ("A2-z2", "MNCH_ANC4") in links                   # AG_PRE shared, no months, «беременная»
     assert ("A2-z2", "CME_MRY0T4") not in links              # U5MR has no AG_PRE
     assert not any(p == "A2-z3" for p, _ in links)           # no age: links nothing
-    expected = db.execute(
-        "SELECT COUNT(*) FROM provision_dimensions pd JOIN provisions p ON p.id=pd.provision_id "
-        "JOIN indicators i ON i.dimension_code=pd.dimension_code "
-        "WHERE p.age_min_months IS NOT NULL AND p.age_min_months <= i.age_max_months "
-        "AND p.age_max_months >= i.age_min_months").fetchone()[0]
-    pre = db.execute("SELECT COUNT(*) FROM indicators WHERE dimension_code='HLT' "
-                     "AND age_group_codes LIKE '%AG_PRE%'").fetchone()[0]
-    assert len(links) == expected + pre
+    assert not any(p == "R1-z1" for p, _ in links)           # no text: no topic
+    for reason, cues, relevance in db.execute(
+            "SELECT reason, matched_cues, relevance FROM provision_indicator_links"):
+        assert reason.startswith("Связано с индикатором") and json.loads(cues) and 0 < relevance <= 1
 
 
 # --- failures: reported, skipped whole, the others load ---------------------------------------------

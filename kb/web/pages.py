@@ -391,10 +391,11 @@ async def provision_context(datasette, act: dict, provision: dict) -> dict:
         order by amending_date, id""", {"id": pid})
     indicators = []
     if await data.has_table(datasette, "provision_indicator_links"):
-        indicators = await data.rows(db, """select distinct l.indicator_code,
-            coalesce(i.name_ru, l.indicator_name) as name
+        # a table with a reason per link (db/links.py), most relevant first
+        indicators = await data.rows(db, """select l.indicator_code, l.reason, l.relevance,
+            coalesce(i.name_ru, i.name_en, l.indicator_code) as name
             from provision_indicator_links l left join indicators i on i.code = l.indicator_code
-            where l.provision_id = :id limit 50""", {"id": pid})
+            where l.provision_id = :id order by l.relevance desc limit 50""", {"id": pid})
     evidence = [p for d in dimensions for p in d["evidence_list"]] + age_evidence
     kaz = next((t for t in translations if t["lang"] == "kaz"), None)
     eng = next((t for t in translations if t["lang"] == "eng"), None)

@@ -38,6 +38,7 @@ class Indicator:
     description: str | None
     pregnancy: bool = False
     map: dict = field(default_factory=dict)
+    cues: list = field(default_factory=list)   # topic cues for provision links (kb/indicator_links.py)
 
     def row(self) -> dict:
         return {"code": self.code, "name_en": self.name_en, "name_ru": self.name_ru,
@@ -74,6 +75,23 @@ class Catalogue:
         return specs
 
 
+def _check_cues(where: str, cues) -> None:
+    """Each cue is a regular expression, or {all: [regular expressions]}."""
+    if not isinstance(cues, list):
+        raise CatalogueError(f"{where}: cues must be a list")
+    for cue in cues:
+        parts = cue.get("all") if isinstance(cue, dict) else [cue]
+        if not isinstance(parts, list) or not parts or (isinstance(cue, dict) and set(cue) != {"all"}):
+            raise CatalogueError(f"{where}: cue {cue!r} is neither a pattern nor {{all: [patterns]}}")
+        for part in parts:
+            if not isinstance(part, str) or not part.strip():
+                raise CatalogueError(f"{where}: cue {cue!r} holds an empty or non-text pattern")
+            try:
+                re.compile(part)
+            except re.error as exc:
+                raise CatalogueError(f"{where}: cue {part!r} is not a regular expression: {exc}")
+
+
 def load_catalogue(path: Path | None = None) -> Catalogue:
     path = Path(path or CATALOGUE_PATH)
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -99,9 +117,12 @@ def load_catalogue(path: Path | None = None) -> Catalogue:
             raise CatalogueError(f"{where}: higher_is_worse must be true, false or null")
         if item.get("pregnancy", False) not in (True, False):
             raise CatalogueError(f"{where}: pregnancy must be true or false")
-        fields = {k: item.get(k) for k in Indicator.__dataclass_fields__ if k not in ("map", "pregnancy")}
+        fields = {k: item.get(k) for k in Indicator.__dataclass_fields__
+                  if k not in ("map", "pregnancy", "cues")}
         fields["pregnancy"] = bool(item.get("pregnancy", False))
-        indicators[item["code"]] = Indicator(**fields, map=item.get("map") or {})
+        cues = item.get("cues") or []
+        _check_cues(where, cues)
+        indicators[item["code"]] = Indicator(**fields, map=item.get("map") or {}, cues=list(cues))
         for spec in (item.get("map") or {}).get("sowc2023") or []:
             missing = {"sheet", "column", "header", "period"} - set(spec)
             if missing:
