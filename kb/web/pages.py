@@ -17,6 +17,7 @@ from datasette.utils.asgi import Response
 
 from kb import citations, search
 from kb.web import STATIC, data, format as fmt, indicators as indicator_pages, searching, slugs
+from kb.web import policies as policy_pages
 
 STATIC_PREFIX = "/-/kb-web/"
 LANGS = {"rus": "русский", "kaz": "қазақша", "eng": "English"}
@@ -643,5 +644,6 @@ ROUTES = [
     (r"^/age/(?P<years>[^/.]+)$", age_page),
     (rf"^/kb/provisions/(?P<id>(?![^/]*\.{_FORMATS}$){_ID})$", old_provision_link),
     *indicator_pages.ROUTES,  # /indicators, /indicators/{code}(.json|.csv) (issue 13)
+    *policy_pages.ROUTES,  # /policies(.json|.csv): child policy measures (issue 13)
     (r"^/-/kb-web/(?P<name>[A-Za-z0-9_.-]+)$", static),
 ]
