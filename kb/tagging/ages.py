@@ -4,6 +4,9 @@
     number_value      digits, or the sum of number words (each language passes its own words)
     _qualified_words  the child words an explicit age qualifies: they add no range of their
                       own to the hull of the provision's ages (kb.tagging.scoring.Scorer)
+    name_spans        the proper names of bodies, courts, posts, laws and data banks that hold
+                      a child word («уполномоченный орган в области защиты прав детей»): a child
+                      word inside one adds no range to the hull either
 
 The age expressions themselves are read per language (kb.tagging.russian, kb.tagging.kazakh,
 kb.tagging.english); the kb_ages component of kb.tagging.pipeline picks the language's reader.
@@ -41,6 +44,10 @@ class AgeHit:
     end: int
     strong: bool                 # a child age by its form (opens the gate)
     pregnancy: bool = False
+    # an adult age «older than» («лица старше восемнадцати лет», «не моложе восемнадцати лет»,
+    # kk «он сегіз жастан асқан»): a person's, not a child's, unless it qualifies a child word
+    # («совершеннолетние дети старше восемнадцати лет»): adult_ages_of_children
+    older: bool = False
 
 
 # an age expression qualifies a child word next to it: right after it, across at most a few
@@ -66,24 +73,36 @@ def _qualified_words(text: str, words, ages, hits) -> set[int]:
     * the age refers back to it by a pronoun («… детям-сиротам … при достижении ими
       восемнадцатилетнего возраста»): the nearest child word before the age;
     * the word names the same children again («матери, кормящей ребенка в возрасте до одного
-      года, … перерывы для кормления ребенка»): the same cue as a qualified word;
+      года, … перерывы для кормления ребенка»): the same cue as a word a child age qualifies.
+      Not after an adult age: «отца или матери ребенка, … самого ребенка по достижении им
+      совершеннолетия» speaks of the child as a child, and of the same person at 18;
     * the word is part of a longer name of something else («центры адаптации
       несовершеннолетних … детей в возрасте от трех до восемнадцати лет»): a child word inside
-      a longer dimension or flag cue.
+      a longer dimension or flag cue — not when the cue only adds «заведомо» to it («заведомо
+      несовершеннолетним лицом» is the minor victim).
     """
     out: set[int] = set()
+    patterns = set()
     for a in ages:
         near = [i for i, (_, cs, ce, _, _) in enumerate(words) if _age_attached(text, cs, ce, a, words)]
         if not near and _ANAPHOR.search(text, max(0, a.start - 12), a.end):
             before = [i for i, (_, _, ce, _, _) in enumerate(words) if ce <= a.start]
             near = before[-1:]
         out.update(near)
-    patterns = {words[i][0].pattern for i in out}
+        if a.min_months is None or a.min_months < 216:
+            patterns.update(words[i][0].pattern for i in near)
     names = [(s, e) for en, s, e in hits if en.kind in ("dim", "flag")]
-    for i, (en, _, _, s, e) in enumerate(words):
-        if en.pattern in patterns or any(ns <= s and e <= ne and ne - ns > e - s for ns, ne in names):
+    for i, (en, cs, _, s, e) in enumerate(words):
+        if en.pattern in patterns:
+            out.add(i)
+        elif any(ns <= s and e <= ne and ne - ns > e - s
+                 and not (ns == s - 1 and _KNOWINGLY.search(text, max(0, cs - 12), cs))
+                 for ns, ne in names):
             out.add(i)
     return out
+
+
+_KNOWINGLY = re.compile(r"заведомо\s*$", re.I)
 
 
 def _age_attached(text: str, cs: int, ce: int, age: "AgeHit", words) -> bool:
@@ -101,3 +120,56 @@ def _age_attached(text: str, cs: int, ce: int, age: "AgeHit", words) -> bool:
         return False
     # another child word in between is the one the age is attached to
     return not any(lo <= ws and we <= hi for _, ws, we, _, _ in words)
+
+
+# --- child words inside a name ----------------------------------------------------------------
+#
+# A child word that is part of the proper name of a body, post, court, data bank or law names no
+# child the provision applies to (the real gold set's convention C1, after TAXONOMY's «балабақша»
+# is not «бала»): «уполномоченный орган в области защиты прав детей», «Уполномоченный по правам
+# ребенка», «суд по делам несовершеннолетних», «законодательство о правах ребенка»,
+# «Республиканский банк данных детей-сирот, детей, оставшихся без попечения родителей, и лиц,
+# желающих принять детей …». Such a word still opens the child-context gate and counts for the
+# dimensions; it only adds no age. A child the text names besides the name keeps its range.
+# The commissions on minors' affairs (КДН) deal with the minors themselves: their words keep
+# their age (tests/test_tagger_generalisation.py).
+_ORPHANS_RU = (r"детей-сирот,?\s+(?:и\s+)?детей,?\s+оставшихся\s+без\s+попечения\s+родителей"
+               r"(?:,?\s+и\s+лиц,?\s+желающих\s+принять\s+(?:детей\s+)?(?:на\s+воспитание\s+)?"
+               r"в\s+(?:свои\s+)?семь[юи])?")
+_NAMES = {
+    "ru": re.compile(
+        r"\bуполномоченн\w*\s+(?:орган\w*\s+)?(?:в\s+области|по)\s+(?:защит\w*\s+)?прав\w*\s+"
+        r"(?:детей|ребенка)"
+        r"|\bсуд\w*\s+по\s+делам\s+несовершеннолетних"
+        r"|\bзаконодательств\w*(?:\s+Республики\s+Казахстан)?\s+о\s+правах\s+ребенка"
+        rf"|\bорганизаци\w*\s+по\s+оказанию\s+содействия\s+в\s+устройстве\s+{_ORPHANS_RU}"
+        rf"|\bбанк\w*\s+данных\s+{_ORPHANS_RU}", re.I),
+    "kk": re.compile(
+        r"(?<!\w)(?:бала|баланың|балалардың)\s+құқықтар(?:ы|ын)\s+қорғау\s+(?:саласындағы|жөніндегі|"
+        r"мәселелері\s+жөніндегі)\s+(?:өңірлік\s+)?уәкілетті\s+орган\w*"
+        r"|(?<!\w)бала\s+құқықтары\s+жөніндегі\s+(?:өңірлік\s+)?уәкіл\w*"
+        r"|(?<!\w)(?:бала|баланың|балалардың)\s+құқықтары\s+туралы\s+заң\w*"
+        r"|(?<!\w)кәмелетке\s+толмағандардың\s+істері\s+жөніндегі\s+(?:[\w-]+\s+){0,3}?сот\w*", re.I),
+}
+_LATIN_I = str.maketrans("i", "і")      # Kazakh texts type the Latin «i» for «і»
+_NAME_NEEDLES = {"ru": ("прав", "делам", "банк"), "kk": ("құқықтар", "істері")}
+
+
+def name_spans(text: str, lang: str) -> list[tuple[int, int]]:
+    """Character spans of the names (above) in `text` whose child words add no age."""
+    rx = _NAMES.get(lang)
+    if rx is None or not any(n in text for n in _NAME_NEEDLES[lang]):
+        return []
+    if lang == "kk":
+        text = text.translate(_LATIN_I)     # same length: the spans hold
+    return [m.span() for m in rx.finditer(text)]
+
+
+def adult_ages_of_children(text: str, ages, kids) -> list:
+    """`ages` without the adult «older than» ages (AgeHit.older) that qualify none of the child
+    words `kids` (entry, char start, char end, token start, token end): «лицам старше
+    восемнадцати лет, совершившим … против несовершеннолетних» is the offender's age (TAXONOMY:
+    an adult age is no child age)."""
+    return [a for a in ages if not a.older
+            or any(_age_attached(text, cs, ce, a, kids) for _, cs, ce, _, _ in kids)]
+

@@ -136,19 +136,52 @@ def _first_num(s: str) -> float | None:
 
 
 _B = r"(?<![\wәғқңөұүһі])"
+# a number word with a case ending glued to it: ablative «он төрттен», «алтыдан», «оннан»
+# (the first number of a range whose «жас» is said once: «он төрттен он сегіз жасқа дейінгі»),
+# dative «он төртке» («жасы он төртке толмаған»)
+_KNUM_STEM = (rf"(?:(?:{_alt(_KK_TENS)})\s+)?(?:{_alt(_KK_UNITS)}|{_alt(_KK_TENS)})|\d{{1,3}}")
+_ABL = r"-?(?:нан|нен|дан|ден|тан|тен)"
+_DAT = r"-?(?:ға|ге|қа|ке)"
+# what follows the number of years
+_NOT_REACHED = r"(?:толмаған\w*|толмаса|толмағанға\w*|жетпеген\w*)"
+_REACHED = r"(?:толған\w*|толғаннан\w*|толса|жеткен\w*)"
+_OLDER = r"(?:асқан\w*|үлкен\w*)"
+_AT_REACHING = r"(?:толғанда|толған\s+кез(?:де|інде)|толатын\s+кез(?:де|інде)|жеткенде)"
 _KK_RULES = [
     # (kind, regex, strong)
     ("range", re.compile(rf"{_B}(?P<a>{_KNUM})\s+жас(?:тан|нан)\s+(?P<b>{_KNUM})\s+{_JAS}\s+дейін\w*"), True),
+    ("range", re.compile(rf"{_B}(?P<a>{_KNUM_STEM}){_ABL}\s+(?P<b>{_KNUM})\s+{_JAS}\s+дейін\w*"), True),
+    # «он төрт жасқа толған, бірақ он сегіз жасқа толмаған»: 14–17
+    ("range", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+толған\w*\s*,?\s+(?:бірақ|алайда)\s+(?P<b>{_KNUM})\s+{_JAS}\s+{_NOT_REACHED}"), True),
     ("lt", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+толғанға\s+дейін\w*"), True),
-    ("lt", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+(?:толмаған\w*|толмаса|жетпеген\w*)"), True),
-    ("ge", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+(?:толған\w*|толғаннан\w*|толса|жеткен\w*|асқан\w*|үлкен\w*)"), True),
+    ("lt", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+{_NOT_REACHED}"), True),
+    ("lt", re.compile(rf"{_B}жас(?:ы|тары)\s+(?P<a>{_KNUM_STEM}){_DAT}\s+{_NOT_REACHED}"), True),
+    # an age reached at a moment («он сегіз жасқа толғанда»): that year of age alone (TAXONOMY.md)
+    ("eq", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+{_AT_REACHING}"), True),
+    # «он сегіз жастан кіші болмауға», «жиырма бес жастан кем емес»: not younger than — that age
+    # and up (an adult's age: a guardian, a serviceman), read before «кіші» (younger than)
+    ("older", re.compile(rf"{_B}(?P<a>{_KNUM})\s+жас(?:тан|нан)\s+(?:кіші|кем)\s+(?:болмау\w*|емес\w*|болмайт\w*|болмаса)"), True),
+    # «он жеті жастан аспаған»: not older than — up to the end of that year of age
+    ("le", re.compile(rf"{_B}(?P<a>{_KNUM})\s+жас(?:тан|нан)\s+(?:аспаған\w*|аспайтын\w*|аспауы\w*|аспаса)"), True),
+    ("older", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+{_OLDER}"), True),
+    ("ge", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+{_REACHED}"), True),
     ("lt", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+(?:дейін\w*|кіші\w*)"), True),
     ("ltm", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_AI}\s+дейін(?:гі)?\b(?!\s+мерзім)"), True),
     ("ge", re.compile(rf"{_B}(?P<a>{_KNUM})\s+жас(?:тан|нан)(?:\s+бастап)?"), True),
     ("eq", re.compile(rf"{_B}(?P<a>{_KNUM})\s+жас(?:тағы|ында|та)\b"), True),
-    ("lt_adult", re.compile(rf"{_B}кәмелетке\s+толғанға\s+дейін\w*"), True),
-    ("ge_adult", re.compile(rf"{_B}кәмелетке\s+(?:толған\w*|толғаннан\w*|толса)"), True),
+    ("lt_adult", re.compile(rf"{_B}кәмелет(?:ке|тік\s+жасқа)\s+толғанға\s+дейін\w*"), True),
+    ("eq_adult", re.compile(rf"{_B}кәмелет(?:ке|тік\s+жасқа)\s+{_AT_REACHING}"), True),
+    # «кәмелетке толған адамдар/азаматтар» are adults in general (ru «совершеннолетние лица»,
+    # «граждане»): no age; «кәмелетке толған балалар» (adult children), «кәмелетке толғаннан
+    # кейін» are 216 and up
+    ("ge_adult", re.compile(rf"{_B}кәмелет(?:ке|тік\s+жасқа)\s+(?:толған(?!\s+(?:адам|азамат|тұлға))\w*|толғаннан\w*|толса)"), True),
+    # «жас бала(лар)» (young children) is the Kazakh «малолетний»: under 14 (TAXONOMY.md, «Age
+    # words»); not «жас балабақша», «жас баламалы», and not a number's «жас» («он жас»)
+    ("young", re.compile(rf"{_B}(?<!\d\s)жас\s+бала(?!бақша|ма|нс)\w*"), True),
 ]
+_KK_NUMBER_BEFORE = re.compile(rf"(?:{_B}(?:{_alt(_KK_TENS)}|{_alt(_KK_UNITS)}|жарым)|\d)\s*$")
+# Kazakh texts of Adilet often type the Latin «i» for «і» («он сегiз жасқа дейiнгi»): read as «і»
+_LATIN_I = str.maketrans("i", "і")
 
 
 def ages_possible_kk(text: str) -> bool:
@@ -161,7 +194,7 @@ def extract_ages_kk(text: str):
     """Age expressions in Kazakh text (see the module docstring)."""
     if not ages_possible_kk(text):
         return []
-    low = text.lower()
+    low = text.lower().translate(_LATIN_I)
     taken, hits = [], []
     for kind, rx, strong in _KK_RULES:
         for m in rx.finditer(low):
@@ -172,6 +205,12 @@ def extract_ages_kk(text: str):
                 lo, hi = 0, 215
             elif kind == "ge_adult":
                 lo, hi = 216, None
+            elif kind == "eq_adult":
+                lo, hi = 216, 227
+            elif kind == "young":
+                if _KK_NUMBER_BEFORE.search(low, max(0, s - 12), s):
+                    continue
+                lo, hi = 0, 167
             else:
                 n = _first_num(m.group("a"))
                 if n is None:
@@ -182,10 +221,12 @@ def extract_ages_kk(text: str):
                     months = int(round(n * 12))
                     if kind == "lt":
                         lo, hi = 0, months - 1
-                    elif kind == "ge":
+                    elif kind in ("ge", "older"):
                         lo, hi = months, None
                     elif kind == "eq":
                         lo, hi = months, months + 11
+                    elif kind == "le":
+                        lo, hi = 0, months + 11
                     else:
                         b = _first_num(m.group("b"))
                         if b is None:
@@ -194,6 +235,6 @@ def extract_ages_kk(text: str):
                 if hi is not None and hi < lo:
                     continue
             taken.append((s, e))
-            hits.append(AgeHit(lo, hi, text[s:e], s, e, strong))
+            hits.append(AgeHit(lo, hi, text[s:e], s, e, strong, older=kind == "older" and lo >= 216))
     hits.sort(key=lambda h: h.start)
     return hits

@@ -94,17 +94,33 @@ def _build(regex: str, *groups) -> re.Pattern:
 
 
 _NEG = r"не\s*достиг\w*"
-_REACH = r"(?:достигш\w*|достигн\w*|достиг(?:ли|ла|ло)?|достижени\w*|исполнил\w*|исполнит\w*)"
+# «исполнится», not «исполнительного документа»
+_REACH = r"(?:достигш\w*|достигн\w*|достиг(?:ли|ла|ло)?|достижени\w*|исполнил\w*|исполнит(?:ся|ь)\b|исполнятся)"
 _RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
     # (needles: the regex runs only if one occurs, kind, regex, strong)
+    # «лица, которым исполнилось четырнадцать, но не исполнилось восемнадцати лет»: 14–17
+    (('исполни', 'достиг'), "range", _build(r"\b(?:исполнил\w*|достигш\w*|достиг(?:ли|ла|ло)?)\s+NUM(a)(?:\s+UNIT(v))?\s*,?\s+но\s+не\s*(?:исполнил\w*|достигш\w*|достиг(?:ли|ла|ло)?)\s+NUM(b)\s+UNIT(u)", "a", "b", "u", "v"), True),
     (('достиг',), "lt", _build(rf"\b{_NEG}{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     (('совершеннолет',), "lt_adult", re.compile(rf"\b{_NEG}(?:{_GAP})?совершеннолети\w*"), True),
+    # «лицо, не достигшее брачного (супружеского) возраста»: under the marriage age of eighteen
+    # (Marriage and Family Code, art. 10)
+    (('брачн',), "lt_adult", re.compile(rf"\b{_NEG}\s+брачн\w*\s+(?:\(\s*супружеск\w*\s*\)\s*)?возраст\w*"), True),
     (('достижени',), "lt", _build(rf"\bдо\s+(?:его\s+|их\s+)?достижени\w*{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     # «уход за ребенком по достижении им возраста полутора лет» (Social Code): care *until*
     (('достижени',), "lt_care", _build(r"(?<=\bуходу\s)за\s+(?:ребенком|детьми)(?:\s+[^\s.;:]+){0,4}?\s+по\s+достижении\s+(?:им|ими|ею)?\s*(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     (('достижени',), "lt_care", _build(r"(?<=\bуходом\s)за\s+(?:ребенком|детьми)(?:\s+[^\s.;:]+){0,4}?\s+по\s+достижении\s+(?:им|ими|ею)?\s*(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     (('совершеннолет',), "lt_adult", re.compile(r"\bдо\s+(?:его\s+|их\s+)?(?:достижения\s+(?:\w+\s+)?)?совершеннолети\w*"), True),
-    (('возраст',), "range", _build(r"(?<=\bв\sвозрасте\s)(?:от|с|со)\s+NUM(a)\s+(?:UNIT(v)\s+)?до\s+NUM(b)\s+UNIT(u)", "a", "b", "u", "v"), True),
+    # an explicit age range of a person («в возрасте от … до … лет», «лица в возрасте от …»,
+    # «для возраста от четырнадцати до шестнадцати лет») is strong: it opens the child-context
+    # gate with no child word. TAXONOMY rule 4 gives no age to a provision that names no child;
+    # a range of ages that starts under 18 names a child by itself — a person under eighteen is
+    # a child (Law «О правах ребенка», art. 1) — so the Labour Code's «1) для возраста от
+    # четырнадцати до шестнадцати лет – не более 24 часов в неделю;» applies to 14–15-year-olds.
+    # A range wholly of adults («от восемнадцати до двадцати девяти лет») opens nothing (the
+    # scorer's gate wants a child age starting under 216 months); one that ends above 35 years is
+    # no child age at all (Scorer._child_age). A bare «от … до … лет» (weak, below) is a period
+    # as often as an age: it needs a child word.
+    (('возраст',), "range", _build(r"(?:(?<=\bвозрасте\s)|(?<=\bвозраста\s))(?:от|с|со)\s+NUM(a)\s+(?:UNIT(v)\s+)?до\s+NUM(b)\s+UNIT(u)", "a", "b", "u", "v"), True),
     (('до ',), "range", _build(r"\b(?:от|с|со)\s+NUM(a)\s+(?:UNIT(v)\s+)?до\s+NUM(b)\s+UNIT(u)", "a", "b", "u", "v"), False),
     (('летн',), "ge", _build(r"\b(?:с|со)\s+(?:возраста\s+)?CNUM(c)", "c"), True),
     (('возраст',), "ge", _build(r"\b(?:с|со)\s+возраста\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
@@ -113,10 +129,18 @@ _RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
     (('возраст',), "lt", _build(r"\bв\s+возрасте\s+до\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
     (('до ',), "lt", _build(r"\bдо\s+(?:возраста\s+)?NUM(a)\s+UNIT(u)", "a", "u"), False),
     # «не моложе восемнадцати лет», «не младше 16 лет»: at least that age (read before «моложе»)
-    (('младше', 'моложе'), "ge", _build(r"\bне\s+(?:младше|моложе)\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
+    (('младше', 'моложе'), "older", _build(r"\bне\s+(?:младше|моложе)\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
     (('младше', 'моложе'), "lt", _build(r"\b(?:младше|моложе)\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
-    (('старше',), "ge", _build(r"\bстарше\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
+    (('старше',), "older", _build(r"\bстарше\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
     (('возраст',), "eq", _build(r"\bв\s+возрасте\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
+    # the age of majority (or an older one) reached at a moment («по достижении восемнадцати
+    # лет», «достижение ребенком совершеннолетия» as a ground) is that year of age alone
+    # (TAXONOMY.md, «Age words»: the provision applies as childhood ends). A child's age reached
+    # opens a stage that lasts («вправе самостоятельно осуществлять родительские права по
+    # достижении ими возраста шестнадцати лет»): that age and up, like the participle
+    # («достигший десяти лет») and «при/после достижения»
+    (('достижени',), "reach", _build(rf"\b(?:по\s+достижени\w*|(?<!до\s)(?<!после\s)(?<!при\s)достижение)(?:{_GAP})?(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
+    (('совершеннолет',), "eq_adult", re.compile(rf"\b(?:по\s+(?:достижени|наступлени)\w*|(?<!до\s)(?<!после\s)(?<!при\s)достижение|после\s+наступлени\w*)(?:{_GAP})?совершеннолети\w*"), True),
     (('достиг', 'достижени', 'исполни'), "ge", _build(rf"\b{_REACH}{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     (('совершеннолет',), "ge_adult", re.compile(r"(?<!не)(?<!не\s)\bсовершеннолетн\w*(?:\s+\w+){0,2}?\s+(?:дет|ребен)\w*"), False),
     (('совершеннолет',), "ge_adult", re.compile(rf"\b(?:{_REACH}|по\s+достижении)(?:{_GAP})?совершеннолети\w*"), True),
@@ -134,7 +158,7 @@ _RU_NUM_BEFORE = re.compile(rf"(?<![\w.])(?:{_W}|\d{{1,3}})(?:-?[а-я]{{1,3}})?
 
 
 def _ru_anchored(low: str) -> bool:
-    if "летн" in low or "совершеннол" in low or "года жизни" in low:
+    if "летн" in low or "совершеннол" in low or "года жизни" in low or "брачн" in low:
         return True
     for m in _RU_UNIT_WORD.finditer(low):
         i = m.start()
@@ -156,7 +180,8 @@ _RU_PERIOD_GAP = re.compile(r"\b(?:за|течение|срок\w*|период\
 
 def ages_possible_ru(text: str) -> bool:
     """The pre-checks of extract_ages_ru: False means it finds no age in `text` (TextGate)."""
-    if "лет" not in text and "год" not in text and "месяц" not in text and "овершеннол" not in text:
+    if "лет" not in text and "год" not in text and "месяц" not in text and "овершеннол" not in text \
+            and "брачн" not in text:
         return False
     return _ru_anchored(morph.normalise(text))
 
@@ -177,8 +202,8 @@ def extract_ages_ru(text: str) -> list[AgeHit]:
             if any(s < te and ts < e for ts, te in taken) or any(ps <= s and e <= pe for ps, pe in periods):
                 continue
             gd = m.groupdict()
-            if kind in ("lt_adult", "ge_adult"):
-                lo, hi = (0, 215) if kind == "lt_adult" else (216, None)
+            if kind in ("lt_adult", "ge_adult", "eq_adult"):
+                lo, hi = {"lt_adult": (0, 215), "ge_adult": (216, None), "eq_adult": (216, 227)}[kind]
             else:
                 # the number(s) and unit
                 if gd.get("c"):
@@ -194,10 +219,12 @@ def extract_ages_ru(text: str) -> list[AgeHit]:
                     lo, hi = 0, months - 1
                 elif kind == "lt":
                     lo, hi = 0, months - 1
-                elif kind == "ge":
+                elif kind in ("ge", "older"):
                     lo, hi = months, None
-                elif kind == "eq":
+                elif kind == "eq" or (kind == "reach" and months >= 216):
                     lo, hi = months, months + (0 if unit.startswith("месяц") else 11)
+                elif kind == "reach":
+                    lo, hi = months, None
                 else:  # range
                     b = _num_value(gd.get("b") or "")
                     if b is None:
@@ -220,7 +247,7 @@ def extract_ages_ru(text: str) -> list[AgeHit]:
                     periods.append((s, e))
                     continue
             taken.append((s, e))
-            hits.append(AgeHit(lo, hi, text[s:e], s, e, strong))
+            hits.append(AgeHit(lo, hi, text[s:e], s, e, strong, older=kind == "older" and lo >= 216))
     if "жизни" in low:
         for m in _RU_YEAR_OF_LIFE.finditer(low):
             s, e = m.span()

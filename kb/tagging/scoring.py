@@ -21,7 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from kb.taxonomy import Taxonomy, age_groups_for, load_taxonomy
-from kb.tagging.ages import AgeHit, _qualified_words
+from kb.tagging.ages import AgeHit, _qualified_words, adult_ages_of_children, name_spans
 from kb.tagging.doc import AGE_HITS, CUE_HITS, FLAGS, doc_text
 from kb.tagging.kazakh import ages_possible_kk
 from kb.tagging.russian import ages_possible_ru
@@ -168,6 +168,10 @@ class Scorer:
             child_ages = [a for a in child_ages if not (
                 a.min_months >= 216 and a.max_months is None
                 and _ACTOR_BEFORE.search(text[max(0, a.start - 30):a.start]))]
+        if any(a.older for a in child_ages):
+            child_ages = adult_ages_of_children(text, child_ages, [
+                (en, offs[s][0], offs[e - 1][0] + offs[e - 1][1], s, e)
+                for en, s, e in hits if en.kind == "child"])
 
         # the child-context gate: a child word, a child age, or a child-specific (strong) cue —
         # unless the provision is about adults («опека над недееспособными гражданами»)
@@ -275,6 +279,11 @@ class Scorer:
             evidence.append(a.text)
         words = [(en, offs[s][0], offs[e - 1][0] + offs[e - 1][1], s, e) for en, s, e in hits
                  if en.kind == "child" and en.age is not None]
+        # a child word inside the name of a body, court, law or data bank names no child
+        # (kb.tagging.ages.name_spans)
+        names = name_spans(text, self.lang) if words else []
+        if names:
+            words = [w for w in words if not any(ns <= w[1] and w[2] <= ne for ns, ne in names)]
         if child_ages and words:
             qualified = _qualified_words(text, words, child_ages, hits)
             words = [w for i, w in enumerate(words) if i not in qualified]
