@@ -159,10 +159,37 @@ def reconcile(items: list[dict], a: dict[str, dict], b: dict[str, dict],
     return gold, undecided
 
 
+def load_corrections(folder: Path = REAL) -> dict[str, dict]:
+    """Agreed items that contradict a convention decided during reconciliation
+    (CONVENTIONS.md, «Agreed items that conflict»), corrected by that convention's rule."""
+    path = folder / "corrections.jsonl"
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8") as fh:
+        return {r["key"]: r for r in (json.loads(line) for line in fh if line.strip())}
+
+
+def apply_corrections(gold: list[dict], corrections: dict[str, dict]) -> list[dict]:
+    out = []
+    for line in gold:
+        key = f"{line['source']}/{line['act_id']}/{line['position']}"
+        c = corrections.get(key)
+        if c:
+            line = {**line, **c["set"]}
+            line["acceptable"] = sorted(set(line.get("acceptable") or []) - set(line.get("required") or []))
+            line["note"] = (line.get("note") + "; " if line.get("note") else "") + f"corrected: {c['rule']}"
+        out.append(line)
+    missing = set(corrections) - {f"{g['source']}/{g['act_id']}/{g['position']}" for g in gold}
+    if missing:
+        raise ValueError(f"corrections for items not in the gold set: {sorted(missing)}")
+    return out
+
+
 def write_gold(folder: Path = REAL) -> tuple[int, list[str]]:
     items = [json.loads(line) for line in open(folder / "items.jsonl", encoding="utf-8") if line.strip()]
     gold, undecided = reconcile(items, load_pass("a", folder), load_pass("b", folder),
                                 load_decisions(folder))
+    gold = apply_corrections(gold, load_corrections(folder))
     with open(folder / "gold.jsonl", "w", encoding="utf-8") as fh:
         for line in gold:
             fh.write(json.dumps(line, ensure_ascii=False) + "\n")

@@ -124,15 +124,70 @@ def tag(file, batch_size):
               default=paths.DEFAULT_CORPUS, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--errors", is_flag=True, help="List every disagreement with the gold labels.")
-def eval_(gold, corpus_dir, as_json, errors):
+@click.option("--cv", is_flag=True,
+              help="Real-act gold set with acts held out: rules and rules + trained model, "
+                   "cross-validated by act on the open part, and on the sealed blind part.")
+@click.option("--folds", type=click.IntRange(2, 50), default=8, show_default=True,
+              help="With --cv: number of folds (whole acts per fold).")
+def eval_(gold, corpus_dir, as_json, errors, cv, folds):
     """Score the tagger against a gold set."""
-    from kb.evaluate import evaluate, format_report
+    from kb.evaluate import evaluate, format_cv_report, format_report
 
+    if cv:
+        from kb.tagging import cross_validate
+
+        try:
+            report = cross_validate(gold, corpus_dir, folds=folds)
+        except ValueError as exc:
+            raise click.ClickException(str(exc))
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json
+                   else format_cv_report(report, show_errors=errors))
+        return
     report = evaluate(gold_path=gold, corpus_dir=corpus_dir)
+    from kb.tagging import REAL_GOLD
+
+    if gold is not None and Path(gold).resolve() == REAL_GOLD.resolve() and not as_json:
+        click.echo("note: the shipped model learnt from the open part of this set, so these "
+                   "figures flatter it; kb eval --cv scores acts it has not seen.\n")
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         click.echo(format_report(report, show_errors=errors))
+
+
+@cli.command()
+@click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="Gold set (JSON lines). Default: the real-act gold set.")
+@click.option("--corpus", "corpus_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=paths.DEFAULT_CORPUS, show_default=True)
+@click.option("--check", is_flag=True,
+              help="Train, compare with the shipped weights and write nothing; exit 1 if they differ.")
+def train(gold, corpus_dir, check):
+    """Train the tagger's dimension model from the gold set (its open part).
+
+    Writes kb/data/tagger_model/weights.json with the settings of config.cfg beside it and the
+    sha256 of the gold items it learnt from; the next `kb build` re-tags with it.
+    """
+    import time
+
+    from kb.tagging import shipped_model_weights, train_model
+
+    started = time.perf_counter()
+    try:
+        weights = train_model(gold, corpus_dir, write=not check)
+    except ValueError as exc:
+        raise click.ClickException(str(exc))
+    took = time.perf_counter() - started
+    click.echo(f"trained on {weights['n_gold_items']} gold items ({weights['n_items']} the model "
+               f"may speak on), {len(weights['features'])} features, {took:.1f}s; "
+               f"data sha256 {weights['data_sha256'][:16]}")
+    path, shipped = shipped_model_weights()
+    if check:
+        if shipped != json.loads(json.dumps(weights)):
+            raise click.ClickException("the shipped model differs from one trained now: run kb train")
+        click.echo("the shipped model is what kb train makes")
+    else:
+        click.echo(f"wrote {path}")
 
 
 # --- database -------------------------------------------------------------------------------

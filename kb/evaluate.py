@@ -457,3 +457,39 @@ def write_report_json(report: Mapping, path: Path) -> None:
     slim["errors"] = [{k: v for k, v in e.items() if k != "evidence"} for e in report["errors"]]
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(slim, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+
+
+def _headline(rep: Mapping) -> list[str]:
+    rows = []
+    langs = rep.get("by_language") or {}
+    for lang, d in list(langs.items()) + [("all", {
+            "n_items": rep["n_items"], "micro": rep["micro"], "macro_f1": rep["macro_f1"],
+            "nonchild_wrong_share": rep["nonchild_wrong_share"],
+            "band_jaccard_child": rep["age"]["band_jaccard_child"]})]:
+        rows.append((lang, d))
+    return rows
+
+
+def format_cv_report(report: Mapping, show_errors: bool = False) -> str:
+    """`kb eval --cv`: the headline figures of rules alone and rules + trained model, by act on
+    the open part and on the blind part; then the open part's full report (rules + model).
+    The blind part's errors are never printed: looking at them would unseal it."""
+    lines = [f"gold set: {report['gold_path']}",
+             f"open part: {report['open']['rules']['n_items']} items of {report['acts']} acts, "
+             f"{report['folds']} folds of whole acts (no item is scored by a model that saw its act); "
+             f"blind part: {report['blind']['rules']['n_items']} items (kb/data/gold/real/blind.yml)",
+             "",
+             f"{'part':<6} {'tagger':<12} {'lang':<4} {'items':>6} {'prec':>6} {'rec':>6} "
+             f"{'microF1':>7} {'macroF1':>7} {'neg.wr':>6} {'ageJ':>6}"]
+    for part in ("open", "blind"):
+        for tagger in ("rules", "rules_model"):
+            for lang, d in _headline(report[part][tagger]):
+                m = d["micro"]
+                lines.append(f"{part:<6} {tagger.replace('_', '+'):<12} {lang:<4} {d['n_items']:>6} "
+                             f"{_f(m['precision'])} {_f(m['recall'])} {_f(m['f1'], 7)} "
+                             f"{_f(d['macro_f1'], 7)} {_f(d['nonchild_wrong_share'])} "
+                             f"{_f(d['band_jaccard_child'])}")
+    lines += ["", "open part, rules + model, cross-validated by act:", ""]
+    lines.append(format_report({**report["open"]["rules_model"], "gold_path": report["gold_path"]},
+                               show_errors=show_errors))
+    return "\n".join(lines)

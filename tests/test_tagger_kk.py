@@ -104,6 +104,13 @@ def test_criminal_code_in_kazakh(tagger):
     assert primary(part) == "PRO"
 
 
+def test_schools_are_education_without_an_age(tagger):
+    """Gold convention C3: the school system is EDU with no child named, and no age."""
+    r = tagger.tag("Мектептер мен ауруханаларды қаржыландыру жергілікті бюджеттен жүзеге "
+                   "асырылады.", "kk")
+    assert [d["code"] for d in r["dimensions"]] == ["EDU"] and r["age_min_months"] is None
+
+
 def test_generic_words_without_a_child(tagger):
-    assert tagger.tag("Мектептер мен ауруханаларды қаржыландыру жергілікті бюджеттен жүзеге "
-                      "асырылады.", "kk")["dimensions"] == []
+    assert tagger.tag("Ауруханаларды қаржыландыру жергілікті бюджеттен жүзеге асырылады.",
+                      "kk")["dimensions"] == []

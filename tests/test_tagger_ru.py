@@ -24,7 +24,8 @@ def primary(r):
 def test_pipeline_is_spacy_with_our_components():
     nlp = get_nlp("ru")
     assert nlp.lang == "ru"
-    assert nlp.pipe_names == ["kb_lemmatizer", "kb_dimension_cues", "kb_ages", "kb_flags", "kb_scorer"]
+    assert nlp.pipe_names == ["kb_lemmatizer", "kb_dimension_cues", "kb_ages", "kb_flags", "kb_scorer",
+                              "kb_dimension_model"]
     doc = nlp("Детям, оставшимся без попечения родителей")
     assert [t.lemma_ for t in doc][:3] == ["ребенок", ",", "остаться"]
 
@@ -160,8 +161,15 @@ def test_quoted_title_of_another_act_is_not_evidence(tagger):
     assert r["dimensions"] == []
 
 
+def test_schools_are_education_without_an_age(tagger):
+    """Gold convention C3 (kb/data/gold/real/CONVENTIONS.md): the school system is EDU even
+    when no child is named; no child word, so no age."""
+    r = tagger.tag("Финансирование школ и больниц осуществляется за счет средств местного бюджета.")
+    assert [d["code"] for d in r["dimensions"]] == ["EDU"]
+    assert r["age_min_months"] is None and r["age_max_months"] is None
+
+
 @pytest.mark.parametrize("text", [
-    "Финансирование школ и больниц осуществляется за счет средств местного бюджета.",
     "Каждый имеет право на охрану здоровья и образование.",
     "Жилище неприкосновенно. Спорт и культура поддерживаются государством.",
 ])

@@ -12,6 +12,8 @@ CUE_HITS = "kb_cue_hits"
 AGE_HITS = "kb_age_hits"
 FLAGS = "kb_flags"
 HAS_CUE = "kb_has_cue"       # doc.user_data: some token's cue key is a cue word or stem
+CHILD_CONTEXT = "kb_child_context"   # the scorer's child-context gate opened (not an excluded
+                                     # or repealed item; a child word, child age or strong cue)
 
 
 class TextKeepingTokenizer:

@@ -46,8 +46,17 @@ _SUFFIX_RE = re.compile("(?:" + "|".join(sorted(set(_SUFFIXES.split()), key=len,
 _SOFTEN = {"қ": "ғ", "к": "г", "п": "б"}
 
 
+# Older Kazakh texts on Adilet type Latin look-alikes inside Cyrillic words («бiлiм» with a
+# Latin i for «білім»): read as the Cyrillic letter in a word that has Cyrillic letters
+_LATIN_LOOKALIKES = str.maketrans("iaeocpxy", "іаеосрху")
+_CYRILLIC = re.compile("[а-яёәғқңөұүһі]")
+
+
 def normalise_kk(word: str) -> str:
-    return word.lower()
+    w = word.lower()
+    if w.isascii() or not _CYRILLIC.search(w):
+        return w
+    return w.translate(_LATIN_LOOKALIKES)
 
 
 class KazakhStemmer:

@@ -6,7 +6,8 @@
 Pipeline (every component is a `@Language.factory`):
 
     ru: spacy.blank("ru") → kb_lemmatizer → kb_dimension_cues → kb_ages → kb_flags → kb_scorer
-    kk: spacy.blank("xx") → kb_kk_lemmatizer → kb_dimension_cues → kb_ages → …
+        → kb_dimension_model
+    kk: spacy.blank("xx") → kb_kk_lemmatizer → kb_dimension_cues → kb_ages → … → kb_dimension_model
     en: spacy.blank("en") → kb_lower_lemmatizer → kb_dimension_cues → kb_ages → …
 
 * kb_lemmatizer (CueKeyer) gives every token its lemma (pymorphy3) and its *cue key* — the
@@ -44,6 +45,7 @@ is no import cycle: tests/test_tagging_layout.py):
     cues       CueIndex, CueKeyer, DimensionCues
     russian    Russian numerals and ages, LemmaGate (pymorphy3)
     scoring    Scorer (scores, primary choice, traps, age hull, evidence), TextGate
+    model      the trained dimension model and its component (training: kb.tagging.training)
     pipeline   the @Language.factory components and get_nlp / get_text_gate (this module)
 """
 from __future__ import annotations
@@ -61,6 +63,7 @@ from kb.tagging.cues import CueKeyer, DimensionCues
 from kb.tagging.doc import AGE_HITS, CUE_HITS, FLAGS, TextKeepingTokenizer, doc_text
 from kb.tagging.english import extract_ages_en
 from kb.tagging.kazakh import blank_kk, default_stemmer, extract_ages_kk
+from kb.tagging.model import ModelComponent
 from kb.tagging.russian import LemmaGate, extract_ages_ru
 from kb.tagging.scoring import Scorer, TextGate
 
@@ -124,6 +127,13 @@ def make_kb_scorer(nlp: Language, name: str, lang: str):
     return Scorer(lang)
 
 
+@Language.factory("kb_dimension_model", default_config={"lang": "ru"})
+def make_kb_dimension_model(nlp: Language, name: str, lang: str):
+    """The trained model (kb.tagging.model): adds the dimensions it finds with a probability
+    over its threshold that the rules did not give; a no-op when no model is shipped."""
+    return ModelComponent(lang)
+
+
 @lru_cache(maxsize=None)
 def get_nlp(lang: str = "ru") -> Language:
     """The tagging pipeline for `lang` (ru, kk, en), built once per process."""
@@ -143,6 +153,8 @@ def get_nlp(lang: str = "ru") -> Language:
     nlp.add_pipe("kb_ages", config={"lang": lang})
     nlp.add_pipe("kb_flags")
     nlp.add_pipe("kb_scorer", config={"lang": lang})
+    if lang in ("ru", "kk"):   # English has no gold set to learn from
+        nlp.add_pipe("kb_dimension_model", config={"lang": lang})
     return nlp
 
 

@@ -22,7 +22,7 @@ from spacy.tokens import Doc
 
 from kb.taxonomy import Taxonomy, age_groups_for, load_taxonomy
 from kb.tagging.ages import AgeHit, _qualified_words, adult_ages_of_children, name_spans
-from kb.tagging.doc import AGE_HITS, CUE_HITS, FLAGS, doc_text
+from kb.tagging.doc import AGE_HITS, CHILD_CONTEXT, CUE_HITS, FLAGS, doc_text
 from kb.tagging.kazakh import ages_possible_kk
 from kb.tagging.russian import ages_possible_ru
 
@@ -186,6 +186,7 @@ class Scorer:
             gate = not any(en.kind == "adult" for en, _, _ in hits)
         if not gate:
             return out
+        doc.user_data[CHILD_CONTEXT] = True    # the trained model may add dimensions (kb.tagging.model)
 
         # dimensions
         per_dim: dict[str, dict] = {}

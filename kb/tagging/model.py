@@ -1,0 +1,165 @@
+"""The trained dimension model beside the rules (issue 9).
+
+A one-vs-rest logistic regression per dimension over sparse features of a provision, trained
+from the real-act gold set by `kb train` (kb.tagging.training) and shipped as data in
+kb/data/tagger_model/: `config.cfg` (features, regularisation, thresholds: the settings) and
+`weights.json` (the weights, with the sha256 of the gold items they were learnt from). Being
+under kb/data, a new model changes the build's data hash, so the knowledge base is re-tagged.
+
+Features of a provision (`doc_features`), all from what the rule pipeline already computed:
+
+* `w:<key>`  every word's cue key (token.norm_: the pymorphy3 lemma or the cue stem in
+             Russian, the suffix-aware stem in Kazakh, else the lower-cased form);
+* `b:<key> <key>` adjacent pairs of those;
+* `r:<DIM>`, `rp:<DIM>`, `r:age`, `r:any`, `f:<flag>`  what the rules decided.
+
+The model only *adds* a dimension the rules did not give, when its probability reaches the
+threshold of config.cfg: measured with acts held out, it helps recall a little and vetoing
+rule tags cost more than it gained (docs/codebook.md, «The trained model»). Its evidence is
+its attribution: the words of the provision with the largest positive weights for that code.
+"""
+from __future__ import annotations
+
+import json
+import math
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Mapping, Sequence
+
+from kb import paths
+
+MODEL_DIR = paths.DATA_DIR / "tagger_model"
+# function words carry weight in the model but say nothing to a reader: never shown as evidence
+_STOP_WORDS = frozenset(__import__("spacy.lang.ru.stop_words", fromlist=["STOP_WORDS"]).STOP_WORDS) | {
+    "және", "немесе", "мен", "пен", "бен", "да", "де", "үшін", "бойынша", "туралы", "осы"}
+CONFIG_FILE = "config.cfg"
+WEIGHTS_FILE = "weights.json"
+
+
+def load_config(model_dir: Path = MODEL_DIR) -> dict:
+    """config.cfg as a dict (thinc's Config: the format of spaCy's training configs)."""
+    from thinc.api import Config
+
+    return Config().from_disk(Path(model_dir) / CONFIG_FILE)
+
+
+def rule_features(tags: Mapping) -> list[str]:
+    out = []
+    for d in tags.get("dimensions") or []:
+        out.append("r:" + d["code"])
+        if d.get("primary"):
+            out.append("rp:" + d["code"])
+    if tags.get("dimensions"):
+        out.append("r:any")
+    if tags.get("age_min_months") is not None or tags.get("age_max_months") is not None:
+        out.append("r:age")
+    out += ["f:" + f for f in tags.get("flags") or []]
+    return out
+
+
+def word_keys(doc) -> list[tuple[str, str]]:
+    """(cue key, surface form) of each word token of a Doc of the tagging pipeline."""
+    return [(t.norm_, t.text) for t in doc if t.is_alpha and len(t) > 1]
+
+
+def doc_features(keys: Sequence[str], tags: Mapping, lang: str, bigrams: bool = True) -> list[str]:
+    feats = ["w:" + k for k in keys]
+    if bigrams:
+        feats += ["b:" + a + " " + b for a, b in zip(keys, keys[1:])]
+    feats += rule_features(tags)
+    feats.append("lang:" + lang)
+    return feats
+
+
+class DimensionModel:
+    """Weights per feature and code; `probabilities` is the logistic of the summed weights."""
+
+    def __init__(self, weights: Mapping, config: Mapping):
+        self.codes: list[str] = list(weights["codes"])
+        self.intercepts: dict[str, float] = dict(weights["intercepts"])
+        self.weights: dict[str, dict[str, float]] = {f: dict(w) for f, w in weights["features"].items()}
+        self.data_sha256: str = weights["data_sha256"]
+        model = config["model"]
+        self.bigrams = bool(model.get("bigrams", True))
+        self.add_threshold = float(model["add_threshold"])
+        self.thresholds = {c: float(t) for c, t in (model.get("thresholds") or {}).items()}
+        self.max_evidence = int(model.get("max_evidence", 3))
+
+    @classmethod
+    def load(cls, model_dir: Path = MODEL_DIR) -> "DimensionModel | None":
+        path = Path(model_dir) / WEIGHTS_FILE
+        if not path.exists():
+            return None
+        return cls(json.loads(path.read_text(encoding="utf-8")), load_config(model_dir))
+
+    def probabilities(self, features: Iterable[str]) -> dict[str, float]:
+        z = dict(self.intercepts)
+        for f in set(features):
+            for code, w in self.weights.get(f, {}).items():
+                z[code] += w
+        return {c: 1.0 / (1.0 + math.exp(-v)) for c, v in z.items()}
+
+    def threshold(self, code: str) -> float:
+        return self.thresholds.get(code, self.add_threshold)
+
+    def evidence(self, words: Sequence[tuple[str, str]], code: str) -> list[str]:
+        """The words whose own weight for `code` is largest and positive (the attribution)."""
+        seen, scored = set(), []
+        for key, surface in words:
+            if key in seen or len(surface) < 4 or surface.lower() in _STOP_WORDS:
+                continue
+            seen.add(key)
+            w = self.weights.get("w:" + key, {}).get(code, 0.0)
+            if w > 0:
+                scored.append((w, surface))
+        scored.sort(key=lambda x: -x[0])
+        return [s for _, s in scored[:self.max_evidence]]
+
+
+def combine(tags: dict, probs: Mapping[str, float], model: DimensionModel,
+            words: Sequence[tuple[str, str]] = ()) -> dict:
+    """The rules' tags with the dimensions the model adds (probability ≥ its threshold)."""
+    have = {d["code"] for d in tags.get("dimensions") or []}
+    added = sorted((c for c in model.codes if c not in have and probs.get(c, 0.0) >= model.threshold(c)),
+                   key=lambda c: -probs[c])
+    if not added:
+        return tags
+    dims = [dict(d) for d in tags.get("dimensions") or []]
+    for c in added:
+        dims.append({"code": c, "score": round(probs[c], 2), "primary": False,
+                     "evidence": model.evidence(words, c)})
+    if not any(d.get("primary") for d in dims):
+        dims[0]["primary"] = True
+    return {**tags, "dimensions": dims}
+
+
+@lru_cache(maxsize=1)
+def shipped_model() -> DimensionModel | None:
+    return DimensionModel.load()
+
+
+class ModelComponent:
+    """The spaCy component (registered in kb.tagging.pipeline as kb_dimension_model), after
+    kb_scorer: adds the model's dimensions to doc._.kb_tags."""
+
+    def __init__(self, lang: str, model: DimensionModel | None = None):
+        self.lang = lang
+        self.model = model if model is not None else shipped_model()
+
+    def __call__(self, doc):
+        tags = doc._.kb_tags
+        if self.model is None or tags is None or not _scorable(doc, tags):
+            return doc
+        words = word_keys(doc)
+        feats = doc_features([k for k, _ in words], tags, self.lang, self.model.bigrams)
+        doc._.kb_tags = combine(tags, self.model.probabilities(feats), self.model, words)
+        return doc
+
+
+def _scorable(doc, tags) -> bool:
+    """The model speaks only where the rules' child-context gate opened (a child word, a child
+    age or a strong cue, and not an excluded or repealed item): the same texts whatever the
+    TextGate skips, so the gated and ungated taggers agree (tests/test_tagger_gate.py)."""
+    from kb.tagging.doc import CHILD_CONTEXT
+
+    return bool(doc.user_data.get(CHILD_CONTEXT))

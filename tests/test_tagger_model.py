@@ -1,0 +1,119 @@
+"""The trained dimension model (issue 9): shipped as data with the hash of what it learnt from,
+reproduced by `kb train`, never trained on the blind part, measured with acts held out."""
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import cli
+from kb.evaluate import load_gold
+from kb.tagging import get_tagger
+from kb.tagging.model import MODEL_DIR, WEIGHTS_FILE, DimensionModel, combine, load_config
+from kb.tagging.training import (BLIND_SPEC, REAL_GOLD, cross_validate, data_sha256, is_blind,
+                                 load_blind_spec)
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return json.loads((MODEL_DIR / WEIGHTS_FILE).read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def gold():
+    return load_gold(REAL_GOLD)
+
+
+def test_the_model_is_data_beside_its_config(shipped):
+    config = load_config()
+    assert 0 < float(config["model"]["add_threshold"]) <= 1
+    assert set(shipped["codes"]) == {"MAT", "HOU", "HLT", "NUT", "ECD", "EDU", "FAM", "PRO",
+                                     "JUS", "PAR", "LEI", "GOV"}
+    assert len(shipped["features"]) > 1000
+    assert MODEL_DIR.is_relative_to(REPO / "kb" / "data")   # a new model re-tags the build
+
+
+def test_the_shipped_model_was_trained_on_today_s_open_gold(shipped, gold):
+    """A gold label changed without `kb train` leaves a stale model: this fails then."""
+    spec = load_blind_spec()
+    open_part = [g for g in gold if not is_blind(g, spec)]
+    assert shipped["data_sha256"] == data_sha256(open_part)
+    assert shipped["n_gold_items"] == len(open_part)
+
+
+def test_the_blind_part_is_what_was_sealed(gold):
+    """blind.yml's rule gives the figures written in it at sealing (665 items, 241 Kazakh)."""
+    spec = load_blind_spec()
+    blind = [g for g in gold if is_blind(g, spec)]
+    text = BLIND_SPEC.read_text(encoding="utf-8")
+    assert f"{len(blind)} of {len(gold):,} items blind" in text
+    assert f"{sum(g['source'].endswith('_kk') for g in blind)} Kazakh" in text
+    # an article and its parts are on the same side of the split
+    sides = {}
+    for g in gold:
+        if g["act_id"] in spec["split_acts"]:
+            art = g["position"].split("-p")[0].split("-sp")[0]
+            sides.setdefault((g["act_id"], art), set()).add(is_blind(g, spec))
+    assert all(len(s) == 1 for s in sides.values())
+
+
+def test_kb_train_reproduces_the_shipped_model():
+    result = CliRunner().invoke(cli, ["train", "--check"])
+    assert result.exit_code == 0, result.output
+    assert "the shipped model is what kb train makes" in result.output
+
+
+def _model(weights: dict, threshold=0.7):
+    config = {"model": {"add_threshold": threshold, "thresholds": {"FAM": 0.9}, "bigrams": True}}
+    return DimensionModel({"codes": ["FAM", "PRO"], "intercepts": {"FAM": 0.0, "PRO": 0.0},
+                           "features": weights, "data_sha256": "x"}, config)
+
+
+def test_the_model_adds_over_its_threshold_and_never_removes_a_rule_tag():
+    model = _model({"w:труд": {"PRO": 3.0}, "w:и": {"PRO": 1.0}, "w:семья": {"FAM": 1.5}})
+    rules = {"dimensions": [{"code": "FAM", "score": 0.8, "primary": True, "evidence": ["семьи"]}],
+             "flags": [], "age_min_months": None, "age_max_months": None}
+    words = [("труд", "труда"), ("и", "и"), ("семья", "семьи")]
+    probs = model.probabilities(["w:труд", "w:и", "w:семья"])
+    out = combine(rules, probs, model, words)
+    assert [d["code"] for d in out["dimensions"]] == ["FAM", "PRO"]
+    assert out["dimensions"][0]["primary"] and not out["dimensions"][1]["primary"]
+    assert out["dimensions"][1]["evidence"] == ["труда"]     # attribution, no function words
+    # below the threshold: nothing added; FAM has its own, higher threshold
+    weak = combine({**rules, "dimensions": []}, model.probabilities(["w:семья"]), model, words)
+    assert weak["dimensions"] == []            # sigmoid(1.5) = 0.82 < FAM's 0.9
+
+
+def test_a_repealed_item_gets_nothing_from_the_model():
+    tagger = get_tagger()
+    for text in ("Статья 17. Исключена Законом РК от 03.07.2013 № 124-V.",
+                 "исключен Законом РК от 24.06.2021 № 52-VII (вводится в действие)."):
+        assert tagger.tag(text)["dimensions"] == []
+
+
+def test_cross_validation_holds_whole_acts_out_and_matches_the_plain_score():
+    report = cross_validate(REAL_GOLD, folds=4)
+    folds = report["fold_of_act"]
+    assert len(set(folds.values())) == 4 and report["acts"] == len(folds)
+    spec = load_blind_spec()
+    assert not set(folds) & set(spec["acts"])                  # blind acts are in no fold
+    open_rules, open_model = report["open"]["rules"], report["open"]["rules_model"]
+    assert open_rules["n_items"] == open_model["n_items"] == report["open"]["rules"]["n_items"]
+    assert report["blind"]["rules"]["n_items"] + open_rules["n_items"] == 2623
+    for part in ("open", "blind"):
+        for tagger in ("rules", "rules_model"):
+            rep = report[part][tagger]
+            assert set(rep["by_language"]) == {"ru", "kk"}
+            assert 0 < rep["micro"]["f1"] <= 1
+
+
+def test_kb_eval_cv_prints_both_parts_and_no_blind_errors():
+    result = CliRunner().invoke(cli, ["eval", "--cv", "--folds", "3", "--errors"])
+    assert result.exit_code == 0, result.output
+    assert "blind  rules+model" in result.output and "open   rules+model" in result.output
+    spec = load_blind_spec()
+    error_lines = [l for l in result.output.splitlines() if l.startswith("  adilet_text")]
+    assert error_lines
+    assert not any(f"/{act}/" in l for l in error_lines for act in spec["acts"])
