@@ -112,6 +112,73 @@ def render_eval(report: Mapping, heading: str = "## Latest evaluation") -> list[
     return lines
 
 
+def _headline_rows(rep: Mapping) -> list[tuple[str, Mapping]]:
+    rows = list((rep.get("by_language") or {}).items())
+    rows.append(("all", {"n_items": rep["n_items"], "micro": rep["micro"], "macro_f1": rep["macro_f1"],
+                         "nonchild_wrong_share": rep["nonchild_wrong_share"],
+                         "band_jaccard_child": rep["age"]["band_jaccard_child"]}))
+    return rows
+
+
+def render_real(cv: Mapping) -> list[str]:
+    """The real-act figures of `kb eval --cv`: rules and rules + trained model, by act on the
+    open part and on the sealed blind part, per language; per dimension for the open part;
+    example provisions per dimension (keys, not text)."""
+    lines = ["## Real acts, held out", "",
+             "`kb eval --cv` on the gold set of `kb/data/gold/real/` (provisions of the 34 acts of "
+             "`corpus/adilet-text`, coded twice, blind, reconciled by the written rules; see its "
+             f"README). The open part ({cv['open']['rules']['n_items']} items of {cv['acts']} acts) is "
+             f"scored in {cv['folds']} folds of whole acts: the trained model that scores a "
+             "provision never saw its act. The blind part "
+             f"({cv['blind']['rules']['n_items']} items: 7 whole acts and about a fifth of the "
+             "articles of the two bilingual child laws, `blind.yml`) was sealed before the model "
+             "and the rules of rules-8 were written, is never trained on and its errors are never "
+             "printed; it is scored with the model trained on the whole open part, which is the "
+             "model the package ships. The rules were revised on the open part's errors, so its "
+             "figures for the rules are not held out; the blind part's are.", ""]
+    if cv.get("generated_at"):
+        lines += [f"Run: {cv['generated_at']}.", ""]
+    lines += ["| part | tagger | language | items | precision | recall | micro-F1 | macro-F1 | "
+              "non-child tagged | age-band Jaccard (items with an age) |",
+              "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for part in ("open", "blind"):
+        for tagger in ("rules", "rules_model"):
+            for lang, d in _headline_rows(cv[part][tagger]):
+                m = d["micro"]
+                lines.append(f"| {part} | {tagger.replace('_', ' + ')} | {lang} | {d['n_items']} | "
+                             f"{_fmt(m['precision'])} | {_fmt(m['recall'])} | {_fmt(m['f1'])} | "
+                             f"{_fmt(d['macro_f1'])} | {_fmt(d['nonchild_wrong_share'])} | "
+                             f"{_fmt(d['band_jaccard_child'])} |")
+    open_f1 = cv["open"]["rules_model"]["micro"]["f1"]
+    blind_f1 = cv["blind"]["rules_model"]["micro"]["f1"]
+    lines += ["", f"Targets (issue 9): micro-F1 ≥ 0.92 Russian and ≥ 0.90 Kazakh with acts held "
+              f"out, non-child tagged ≤ 0.05, age-band Jaccard ≥ 0.90, and the blind part within "
+              f"0.03 of the held-out figure. Not met: the shipped tagger scores "
+              f"{_fmt(open_f1)} by act and {_fmt(blind_f1)} on the blind part "
+              f"(a gap of {_fmt(open_f1 - blind_f1)}).", ""]
+    lines += render_eval({**cv["open"]["rules_model"], "gold_path": cv["gold_path"]},
+                         "### Open part by dimension (rules + model, folds of whole acts)")
+    examples = cv.get("examples") or {}
+    if examples:
+        lines += ["", "### Examples per dimension", "",
+                  "Provisions of the open part that carry the dimension in the gold set and get it "
+                  "from the tagger with acts held out (page: `/acts/{act}/{provision}`):", ""]
+        for code, keys in examples.items():
+            lines.append(f"- {code}: " + ", ".join(f"`{k}`" for k in keys))
+    lines += ["", "### The trained model", "",
+              "A logistic regression per dimension (scikit-learn, liblinear) over the words' cue "
+              "keys, adjacent pairs of them and the rules' decisions, trained by `kb train` on the "
+              "open part; settings in `kb/data/tagger_model/config.cfg`, weights with the sha256 "
+              "of the items they were learnt from in `weights.json`. It only adds a dimension the "
+              "rules did not give, where the rules' child-context gate opened, at the probability "
+              "of its config; its evidence is its attribution (the provision's words with the "
+              "largest weights). Trained alone on words (spaCy's bag-of-words textcat and "
+              "logistic regression alike) it fitted each act's vocabulary and scored far below "
+              "the rules on unseen acts, and vetoing rule tags cost more recall than it saved "
+              "precision; as a recall supplement it adds what the table above shows.", ""]
+    return lines
+
+
 def render_codebook(taxonomy: Mapping, eval_report: Mapping | None = None,
                     audit_report: Mapping | None = None, holdings: str = "",
                     real_report: Mapping | None = None, agreement: Mapping | None = None) -> str:
@@ -184,23 +251,8 @@ def render_codebook(taxonomy: Mapping, eval_report: Mapping | None = None,
         lines += ["", "Every corpus item not in the development set, labelled before the tagger "
                   "was run on it; used to check that rules generalise, not to tune single items "
                   "(`kb/data/gold/README.md`).", ""]
-    if real_report:
-        lines += render_eval(real_report, "## Real acts (acts the rules were never tuned on)")
-        by_lang = real_report.get("by_language") or {}
-        if by_lang:
-            lines += ["", "| language | items | child | precision | recall | micro-F1 | macro-F1 | "
-                      "non-child tagged | age-band Jaccard (items with an age) |",
-                      "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
-            for lang, d in by_lang.items():
-                lines.append(f"| {lang} | {d['n_items']} | {d['n_child']} | "
-                             f"{_fmt(d['micro']['precision'])} | {_fmt(d['micro']['recall'])} | "
-                             f"{_fmt(d['micro']['f1'])} | {_fmt(d['macro_f1'])} | "
-                             f"{_fmt(d['nonchild_wrong_share'])} | {_fmt(d['band_jaccard_child'])} |")
-        lines += ["", "The gold set of `kb/data/gold/real/` (provisions of the 34 acts of "
-                  "`corpus/adilet-text`, coded twice, blind, disagreements reconciled by the "
-                  "written rules; see its README). The rules were written on the bullying order "
-                  "and never tuned on these acts, so these figures estimate acts the tagger has "
-                  "not seen. Targets (issue 9): micro-F1 ≥ 0.92 Russian, ≥ 0.90 Kazakh."]
+    if real_report and "open" in real_report:
+        lines += render_real(real_report)
         if agreement:
             dims = agreement.get("dimensions") or {}
             kappas = [d["kappa"] for d in dims.values() if d.get("kappa") is not None]
@@ -209,7 +261,15 @@ def render_codebook(taxonomy: Mapping, eval_report: Mapping | None = None,
                       f"{_fmt(agreement['primary']['kappa'])}, per dimension "
                       f"{_fmt(min(kappas))}–{_fmt(max(kappas))}, any age named "
                       f"{_fmt(agreement['age_any']['kappa'])}; "
-                      f"{agreement['disagreements']} items reconciled.", ""]
+                      f"{agreement['disagreements']} items reconciled.", "",
+                      "| dimension required | kappa | pass A | pass B |", "|---|---:|---:|---:|"]
+            lines += [f"| {code} | {_fmt(d.get('kappa'))} | {d.get('a')} | {d.get('b')} |"
+                      for code, d in dims.items()]
+            bands = agreement.get("age_bands") or {}
+            if bands:
+                lines += ["", "Age bands: " + ", ".join(f"{code} {_fmt(d.get('kappa'))}"
+                                                      for code, d in bands.items()) + "."]
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -239,6 +299,36 @@ def write_codebook(path: Path | str = CODEBOOK, eval_report: Mapping | Path | st
     return path
 
 
+def write_real_json(corpus: Path, generated_at: str, path: Path = REAL_JSON) -> dict:
+    """Run `kb eval --cv` and save its figures: no error lists (the blind part's would unseal it,
+    the evidence spans quote the corpus); three example keys per dimension (right with acts
+    held out) are kept."""
+    from kb.tagging import cross_validate
+
+    cv = cross_validate(REAL_GOLD, corpus)
+    cv["generated_at"] = generated_at
+    wrong: set = set()
+    for part in ("open", "blind"):
+        for tagger in ("rules", "rules_model"):
+            rep = cv[part][tagger]
+            if part == "open" and tagger == "rules_model":
+                wrong = {e["key"] for e in rep["errors"]}
+            rep.pop("errors")   # the error groups stay; `kb eval --cv --errors` lists the open part's
+    examples: dict[str, list[str]] = {}
+    for item in cv.pop("open_items", []):
+        key = f"{item['act_id']}/{item['position']}" + (" (kk)" if item["source"].endswith("_kk") else "")
+        if f"{item['source']}/{item['act_id']}/{item['position']}" in wrong:
+            continue
+        for code in item.get("required") or []:
+            if len(examples.setdefault(code, [])) < 3 and not any(k.split("/")[0] == item["act_id"]
+                                                                for k in examples[code]):
+                examples[code].append(key)
+    order = [c for c in cv["open"]["rules"]["per_dimension"] if c in examples]
+    cv["examples"] = {c: examples[c] for c in order}
+    path.write_text(json.dumps(cv, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return cv
+
+
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=CODEBOOK)
@@ -260,9 +350,7 @@ def main(argv=None) -> None:
             audit["generated_at"] = report["generated_at"]
             write_report_json(audit, args.audit_json)
         if REAL_GOLD.exists():
-            real = evaluate(gold_path=REAL_GOLD, corpus_dir=args.corpus)
-            real["generated_at"] = report["generated_at"]
-            write_report_json(real, REAL_JSON)
+            write_real_json(args.corpus, report["generated_at"])
     out = write_codebook(args.out, args.eval_json, audit_report=args.audit_json)
     print(f"wrote {out}")
 

@@ -221,6 +221,8 @@ def cross_validate(gold_path: Path = REAL_GOLD, corpus_dir: Path = paths.DEFAULT
         "fold_of_act": fold_of,
         "open": {"rules": _report(open_items, [preps[i]["tags"] for i in open_idx]),
                  "rules_model": _report(open_items, [cv_preds[i] for i in open_idx])},
+        "open_items": [{k: it[k] for k in ("source", "act_id", "position", "required")}
+                       for it in open_items],
         "blind": {"rules": _report(blind_items, [preps[i]["tags"] for i in blind_idx]),
                   "rules_model": _report(blind_items, _predict([preps[i] for i in blind_idx], full_model))},
     }
