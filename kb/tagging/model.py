@@ -26,6 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+from spacy.attrs import IS_ALPHA, LENGTH, NORM
+
 from kb import paths
 
 MODEL_DIR = paths.DATA_DIR / "tagger_model"
@@ -60,6 +62,13 @@ def rule_features(tags: Mapping) -> list[str]:
 def word_keys(doc) -> list[tuple[str, str]]:
     """(cue key, surface form) of each word token of a Doc of the tagging pipeline."""
     return [(t.norm_, t.text) for t in doc if t.is_alpha and len(t) > 1]
+
+
+def keys_of(doc) -> list[str]:
+    """The cue keys of word_keys(doc), read in one array pass (the tagger's hot path)."""
+    strings = doc.vocab.strings
+    return [strings[n] for n, alpha, length in doc.to_array([NORM, IS_ALPHA, LENGTH]).tolist()
+            if alpha and length > 1]
 
 
 def doc_features(keys: Sequence[str], tags: Mapping, lang: str, bigrams: bool = True) -> list[str]:
@@ -150,9 +159,10 @@ class ModelComponent:
         tags = doc._.kb_tags
         if self.model is None or tags is None or not _scorable(doc, tags):
             return doc
-        words = word_keys(doc)
-        feats = doc_features([k for k, _ in words], tags, self.lang, self.model.bigrams)
-        doc._.kb_tags = combine(tags, self.model.probabilities(feats), self.model, words)
+        probs = self.model.probabilities(doc_features(keys_of(doc), tags, self.lang, self.model.bigrams))
+        have = {d["code"] for d in tags.get("dimensions") or []}
+        if any(p >= self.model.threshold(c) for c, p in probs.items() if c not in have):
+            doc._.kb_tags = combine(tags, probs, self.model, word_keys(doc))
         return doc
 
 
