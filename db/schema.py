@@ -319,7 +319,8 @@ CREATE INDEX idx_acts_form ON acts(form);
 CREATE INDEX idx_acts_year ON acts(year);
 CREATE INDEX idx_acts_issuing_body ON acts(issuing_body);
 CREATE INDEX idx_act_versions_act ON act_versions(act_id, date);
-CREATE INDEX idx_provisions_act ON provisions(act_id, position);
+-- made by the policies stage already (db/policies.py reads one act at a time)
+CREATE INDEX IF NOT EXISTS idx_provisions_act ON provisions(act_id, position);
 CREATE UNIQUE INDEX idx_provisions_slug ON provisions(act_id, slug);
 CREATE INDEX idx_pdf_checks_act ON pdf_checks(act_id, status);
 CREATE INDEX idx_provisions_kind ON provisions(kind);
