@@ -158,6 +158,19 @@ async def provision_redirect(request, datasette):
 
 
 @hookimpl
+def startup(datasette):
+    """Before the first request, what every visitor of an immutable build shares and would be
+    costly per request: the age pages' ranking (kb/web/pages.py, issue 11)."""
+    async def inner():
+        try:
+            await pages.warm_age_rankings(datasette)
+        except Exception:       # an incomplete database: the pages rank (and fail) per request
+            pass
+
+    return inner
+
+
+@hookimpl
 def register_routes():
     return [
         (rf"^/{DATABASE}/provision/(?P<id>[^/]+)$", provision_redirect),

@@ -229,6 +229,18 @@ def _is_hit(token: str, terms: list[dict]) -> bool:
     return False
 
 
+@lru_cache(maxsize=256)
+def _snippet_terms(q: str | None) -> tuple:
+    """query_terms(q) once per query, not once per snippet (read-only here)."""
+    return tuple(query_terms(q))
+
+
+@lru_cache(maxsize=200_000)
+def _token_hit(token: str, q: str | None) -> bool:
+    """_is_hit for one word form and one query, remembered (words repeat across snippets)."""
+    return _is_hit(token, _snippet_terms(q))
+
+
 def snippet(text: str | None, q: str | None, *, before: int = 12, size: int = 40,
             start: str = "<mark>", end: str = "</mark>", ellipsis: str = "…") -> str:
     """A window of `text` around the first hit of `q`, hits wrapped in start/end markers.
@@ -239,14 +251,17 @@ def snippet(text: str | None, q: str | None, *, before: int = 12, size: int = 40
     """
     if not text:
         return ""
-    terms = query_terms(q)
+    terms = _snippet_terms(q)
     tokens = list(_TOKEN_RE.finditer(text))
-    hits = [i for i, m in enumerate(tokens) if terms and _is_hit(m.group(0), terms)]
     if not tokens:
         return text[:300]
-    first = hits[0] if hits else 0
+    # only the words up to the first hit and those in the window are looked up (a long text's
+    # other words cannot be marked): the canned search makes 200 snippets per request
+    first = next((i for i, m in enumerate(tokens) if _token_hit(m.group(0), q)), 0) \
+        if terms else 0
     lo = max(0, first - before)
     hi = min(len(tokens), lo + size)
+    hits = [i for i in range(max(lo, first), hi) if terms and _token_hit(tokens[i].group(0), q)]
     begin_char = tokens[lo].start() if lo > 0 else 0
     end_char = tokens[hi - 1].end() if hi < len(tokens) else len(text)
     out = [ellipsis if lo > 0 else ""]

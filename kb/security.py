@@ -17,7 +17,8 @@
   gets 503 with Retry-After after waiting 1.5 time limits, instead of queueing behind slow ones.
 
 `asgi_wrapper` is registered through kb/plugin.py (it imports it), so `kb serve`, tests and
-`datasette package` get the same behaviour.
+`datasette package` get the same behaviour. It also installs the coarser SQL time-limit check
+(kb/timelimit.py) and the once-per-build answers of an immutable database (kb/immutable.py).
 """
 from __future__ import annotations
 
@@ -213,6 +214,9 @@ def asgi_wrapper(datasette):
     from kb.timelimit import install
 
     install()           # the SQL time limit checked every 10^6 instructions, not 10^3
+    from kb import immutable
+
+    immutable.install(datasette)    # schema and whole-table aggregates once per served build
     threads = int(datasette.setting("num_sql_threads") or 0)
     limit_s = (datasette.setting("sql_time_limit_ms") or 1000) / 1000
     slots = QuerySlots(threads - RESERVED_THREADS, wait=max(1.0, 1.5 * limit_s)) \

@@ -6,6 +6,7 @@ a URL is never read as something else.
 """
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -285,17 +286,20 @@ async def act_page(request, datasette):
         return await not_found(datasette, request, f"Акта {act_id} нет в базе знаний.",
                                "Список актов — на странице «Акты».")
     db = data.db_of(datasette)
-    provisions = await data.rows(db, """select id, parent_id, kind, number, heading, excluded,
-        dimension_codes, position from provisions where act_id = :a order by position""",
-                                 {"a": act_id})
-    slug_map = await data.act_slugs(datasette, act_id)
+    # independent reads asked for together: under load each waits its turn in the SQL
+    # threads' queue once, not once after another (issue 11)
+    provisions, slug_map, texts, versions, notes = await asyncio.gather(
+        data.rows(db, """select id, parent_id, kind, number, heading, excluded,
+            dimension_codes, position from provisions where act_id = :a order by position""",
+                  {"a": act_id}),
+        data.act_slugs(datasette, act_id),
+        data.rows(db, "select * from act_texts where act_id = :a", {"a": act_id}),
+        data.rows(db, """select * from act_versions where act_id = :a
+            order by date desc limit 20""", {"a": act_id}),
+        data.rows(db, """select * from amendments where act_id = :a
+            and provision_id is null order by amending_date desc, id limit 50""", {"a": act_id}))
     tree = _contents(provisions, slug_map)
-    texts = await data.rows(db, "select * from act_texts where act_id = :a", {"a": act_id})
     kaz = next((t for t in texts if t["lang"] == "kaz"), None)
-    versions = await data.rows(db, """select * from act_versions where act_id = :a
-        order by date desc limit 20""", {"a": act_id})
-    notes = await data.rows(db, """select * from amendments where act_id = :a
-        and provision_id is null order by amending_date desc, id limit 50""", {"a": act_id})
     dims = {d["code"]: d for d in await data.dimensions(datasette)}
     child_dims = _child_dimensions(act.get("child_dimensions"))
     return await render(datasette, request, "kb_web_act.html", {
@@ -341,62 +345,72 @@ async def provision_page(request, datasette):
 async def provision_context(datasette, act: dict, provision: dict) -> dict:
     db = data.db_of(datasette)
     pid = provision["id"]
-    slug_map = await data.act_slugs(datasette, act["id"])
+    flag_codes = fmt.json_list(provision["flag_codes"])
+    links = await data.has_table(datasette, "provision_indicator_links")
+
+    async def nothing():
+        return []
+
+    # independent reads asked for together: under load each waits its turn in the SQL
+    # threads' queue once, not ten times one after another (issue 11)
+    (slug_map, ancestors, children, neighbours, dimensions, age_groups, known_flags,
+     translations, amendments, indicators) = await asyncio.gather(
+        data.act_slugs(datasette, act["id"]),
+        data.rows(db, """
+            with recursive anc(id, lvl) as (
+                select parent_id, 1 from provisions where id = :id and parent_id is not null
+                union all
+                select p.parent_id, anc.lvl + 1 from provisions p join anc on p.id = anc.id
+                where p.parent_id is not null and anc.lvl < 20)
+            select provisions.id, kind, number, heading, text, excluded from anc
+            join provisions using (id) order by anc.lvl desc""", {"id": pid}),
+        data.rows(db, """select id, kind, number, heading, text, excluded
+            from provisions where parent_id = :id order by position""", {"id": pid}),
+        data.rows(db, """
+            select * from (select id, kind, number, heading, path, 'prev' as side from provisions
+                           where act_id = :a and position < :pos order by position desc limit 1)
+            union all
+            select * from (select id, kind, number, heading, path, 'next' as side from provisions
+                           where act_id = :a and position > :pos order by position limit 1)""",
+                  {"a": act["id"], "pos": provision["position"]}),
+        data.rows(db, """
+            select pd.dimension_code, pd.score, pd.is_primary, pd.evidence, pd.method,
+                   d.name_en, d.name_ru, d.name_kk
+            from provision_dimensions pd join dimensions d on d.code = pd.dimension_code
+            where pd.provision_id = :id order by pd.is_primary desc, pd.score desc""",
+                  {"id": pid}),
+        data.rows(db, """
+            select g.code, g.name_en, g.name_ru from provision_age_groups pag
+            join age_groups g on g.code = pag.age_group_code
+            where pag.provision_id = :id order by g.position""", {"id": pid}),
+        data.rows(db, "select * from flags") if flag_codes else nothing(),
+        data.rows(db, """select lang, heading, text, url, excluded
+            from provision_texts where provision_id = :id
+            order by case lang when 'kaz' then 0 else 1 end""", {"id": pid}),
+        data.rows(db, """select * from amendments where provision_id = :id
+            order by amending_date, id""", {"id": pid}),
+        # a table with a reason per link (db/links.py), most relevant first
+        data.rows(db, """select l.indicator_code, l.reason, l.relevance,
+            coalesce(i.name_ru, i.name_en, l.indicator_code) as name
+            from provision_indicator_links l left join indicators i on i.code = l.indicator_code
+            where l.provision_id = :id order by l.relevance desc limit 50""", {"id": pid})
+        if links else nothing())
 
     def url_of(row_id):
         return data.provision_url(act["id"], slug_map.get(row_id))
 
-    ancestors = await data.rows(db, """
-        with recursive anc(id, lvl) as (
-            select parent_id, 1 from provisions where id = :id and parent_id is not null
-            union all
-            select p.parent_id, anc.lvl + 1 from provisions p join anc on p.id = anc.id
-            where p.parent_id is not null and anc.lvl < 20)
-        select provisions.id, kind, number, heading, text, excluded from anc
-        join provisions using (id) order by anc.lvl desc""", {"id": pid})
-    children = await data.rows(db, """select id, kind, number, heading, text, excluded
-        from provisions where parent_id = :id order by position""", {"id": pid})
-    neighbours = await data.rows(db, """
-        select * from (select id, kind, number, heading, path, 'prev' as side from provisions
-                       where act_id = :a and position < :pos order by position desc limit 1)
-        union all
-        select * from (select id, kind, number, heading, path, 'next' as side from provisions
-                       where act_id = :a and position > :pos order by position limit 1)""",
-                                   {"a": act["id"], "pos": provision["position"]})
     article = next((a for a in reversed(ancestors) if a["kind"] == "article"), None)
     article_parts = []
     if article:
         article_parts = await data.rows(db, """select id, kind, number, heading, text, excluded
             from provisions where parent_id = :id order by position""", {"id": article["id"]})
-    dimensions = await data.rows(db, """
-        select pd.dimension_code, pd.score, pd.is_primary, pd.evidence, pd.method,
-               d.name_en, d.name_ru, d.name_kk
-        from provision_dimensions pd join dimensions d on d.code = pd.dimension_code
-        where pd.provision_id = :id order by pd.is_primary desc, pd.score desc""", {"id": pid})
     for d in dimensions:
         d["evidence_list"] = fmt.evidence_phrases(fmt.json_list(d["evidence"]))
-    age_groups = await data.rows(db, """
-        select g.code, g.name_en, g.name_ru from provision_age_groups pag
-        join age_groups g on g.code = pag.age_group_code
-        where pag.provision_id = :id order by g.position""", {"id": pid})
-    flag_codes = fmt.json_list(provision["flag_codes"])
     flags = []
     if flag_codes:
-        known = {r["code"]: r for r in await data.rows(db, "select * from flags")}
+        known = {r["code"]: r for r in known_flags}
         flags = [known.get(c, {"code": c, "name_en": c, "name_ru": None}) for c in flag_codes]
     age_evidence = fmt.evidence_phrases(fmt.json_list(provision["age_evidence"]))
-    translations = await data.rows(db, """select lang, heading, text, url, excluded
-        from provision_texts where provision_id = :id
-        order by case lang when 'kaz' then 0 else 1 end""", {"id": pid})
-    amendments = await data.rows(db, """select * from amendments where provision_id = :id
-        order by amending_date, id""", {"id": pid})
-    indicators = []
-    if await data.has_table(datasette, "provision_indicator_links"):
-        # a table with a reason per link (db/links.py), most relevant first
-        indicators = await data.rows(db, """select l.indicator_code, l.reason, l.relevance,
-            coalesce(i.name_ru, i.name_en, l.indicator_code) as name
-            from provision_indicator_links l left join indicators i on i.code = l.indicator_code
-            where l.provision_id = :id order by l.relevance desc limit 50""", {"id": pid})
     evidence = [p for d in dimensions for p in d["evidence_list"]] + age_evidence
     kaz = next((t for t in translations if t["lang"] == "kaz"), None)
     eng = next((t for t in translations if t["lang"] == "eng"), None)
@@ -533,23 +547,22 @@ def _age(request):
     return years, None
 
 
-async def _age_payload(datasette, years: int, dimension: str | None, limit: int | None):
-    months = years * 12
-    params = {"m": months}
+async def _age_ranked(datasette, months: int, dimension: str | None) -> list[dict]:
+    """The provisions that apply at `months`: the first AGE_JSON_LIMIT of each dimension by
+    rank (rn) with each dimension's total, from the age index alone (no provision row read).
+
+    Ranked once per served build for a known dimension or none (the file is immutable, so it
+    is the same for every visitor: issue 11, 120 ms at a million provisions, 44,000 matches at
+    each age); the ages the pages link to are ranked at start (warm_age_rankings)."""
+    params = {"m": months, "limit": AGE_JSON_LIMIT}
     where = ""
     if dimension:
         where = " and p.primary_dimension = :dim"
         params["dim"] = dimension
-    # two branches (a lower bound at or below the age; none but an upper bound) so that both
-    # use the (age_min_months, age_max_months) index instead of reading every provision
-    cols = """p.id, p.act_id, p.kind, p.number, p.heading, p.path, substr(p.text, 1, 240) as text,
-              p.age_min_months, p.age_max_months, p.primary_dimension, p.position,
-              a.title as act_title"""
-    # 1. the matches' keys from the age index alone (no provision row read), ranked and
-    #    counted per dimension; 2. the rows shown, by rowid. At a million provisions tens of
-    #    thousands apply at one age (issue 11): only `limit` per dimension are read in full.
     keys = """p.rowid as rid, p.primary_dimension, p.act_id, p.position, p.age_min_months,
               p.age_max_months"""
+    # two branches (a lower bound at or below the age; none but an upper bound) so that both
+    # use the (age_min_months, age_max_months) index instead of reading every provision;
     # unary + keeps the planner on the age index (else it reads every provision of acts in force)
     in_force = "+p.act_id in (select id from acts where status = 'in_force')"
     matching = f"""
@@ -562,30 +575,66 @@ async def _age_payload(datasette, years: int, dimension: str | None, limit: int 
           where p.age_min_months is null and p.age_max_months >= :m
             and p.excluded = 0 and {in_force} {where}"""
     order = "coalesce(age_max_months, 1000000) - coalesce(age_min_months, 0), act_id, position"
-    params["limit"] = limit or AGE_JSON_LIMIT
-    db = data.db_of(datasette)
-    ranked = await data.rows(db, f"""
+    ranking = f"""
         select * from (
           select rid, primary_dimension, {order.replace(", act_id, position", "")} as width,
                  act_id, position,
                  row_number() over (partition by primary_dimension order by {order}) as rn,
                  count(*) over (partition by primary_dimension) as group_total
           from ({matching}))
-        where rn <= :limit""", params)
+        where rn <= :limit"""
+    db = data.db_of(datasette)
+    if not db.is_mutable and (dimension is None or dimension in {
+            d["code"] for d in await data.dimensions(datasette)}):
+        return await data.cached(datasette, ("age", months, dimension), ranking, params)
+    return await data.rows(db, ranking, params)
+
+
+async def warm_age_rankings(datasette) -> None:
+    """Rank the ages the pages link to (0 to 18 years) before the first request: startup hook
+    of kb/plugin.py, for an immutable kb database (a mutable one is ranked per request)."""
+    try:
+        db = data.db_of(datasette)
+    except KeyError:
+        return
+    if db.is_mutable or "age_min_months" not in await data.columns(datasette, "provisions"):
+        return
+    for years in range(0, 19):
+        await _age_ranked(datasette, years * 12, None)
+
+
+async def _age_payload(datasette, years: int, dimension: str | None, limit: int | None):
+    months = years * 12
+    cols = """p.id, p.act_id, p.kind, p.number, p.heading, p.path, substr(p.text, 1, 240) as text,
+              p.age_min_months, p.age_max_months, p.primary_dimension, p.position,
+              a.title as act_title"""
+    # 1. the matches' keys ranked and counted per dimension (_age_ranked); 2. the rows shown,
+    #    by rowid. At a million provisions tens of thousands apply at one age (issue 11): only
+    #    `limit` per dimension are read in full.
+    limit = min(limit or AGE_JSON_LIMIT, AGE_JSON_LIMIT)
+    db = data.db_of(datasette)
+    ranked = await _age_ranked(datasette, months, dimension or None)
+    ranked = [r for r in ranked if r["rn"] <= limit]
     totals = {r["primary_dimension"]: r["group_total"] for r in ranked}
     details = {}
     rids = [r["rid"] for r in ranked]
-    for i in range(0, len(rids), 500):
-        chunk = rids[i:i + 500]
-        marks = ", ".join(f":r{j}" for j in range(len(chunk)))
-        for r in await data.rows(db, f"""select p.rowid as rid, {cols} from provisions p
-                join acts a on a.id = p.act_id where p.rowid in ({marks})""",
-                                 {f"r{j}": v for j, v in enumerate(chunk)}):
+    # the slug beside the row: readable URLs without another look-up per 500 rows
+    slug = ", p.slug as _slug" if "slug" in await data.columns(datasette, "provisions") else ""
+    chunks = [rids[i:i + 500] for i in range(0, len(rids), 500)]
+    # asked for together: under load each would wait its turn in the SQL threads' queue
+    for found_rows in await asyncio.gather(*(data.rows(db, f"""select p.rowid as rid,
+            {cols}{slug} from provisions p join acts a on a.id = p.act_id
+            where p.rowid in ({", ".join(f":r{j}" for j in range(len(chunk)))})""",
+            {f"r{j}": v for j, v in enumerate(chunk)}) for chunk in chunks)):
+        for r in found_rows:
             details[r.pop("rid")] = r
     found = [details[r["rid"]] for r in
              sorted(ranked, key=lambda r: (r["width"], r["act_id"], r["position"]))
              if r["rid"] in details]
-    urls = await data.provision_urls(datasette, [(r["id"], r["act_id"]) for r in found])
+    if slug:
+        urls = {r["id"]: data.provision_url(r["act_id"], r.pop("_slug")) for r in found}
+    else:
+        urls = await data.provision_urls(datasette, [(r["id"], r["act_id"]) for r in found])
     dims = await data.dimensions(datasette)
     groups = []
     for d in dims + [{"code": None, "name_ru": "Без измерения", "name_kk": None,

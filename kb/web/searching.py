@@ -112,28 +112,47 @@ async def matches(datasette, q: str, f: dict, kazakh: bool) -> list[dict]:
 
 def facet_counts(found: list[dict]) -> dict[str, dict[str, int]]:
     counts = {k: {} for k in FILTERS}
-
-    def add(key, value):
-        if value not in (None, ""):
-            counts[key][value] = counts[key].get(value, 0) + 1
-
+    dims, ages, acts, forms, statuses = (counts[k] for k in
+                                         ("dimension", "age", "act", "form", "status"))
+    # up to MAX_MATCHES rows per request: the JSON arrays are parsed once per distinct value
     for r in found:
-        for code in data_json(r["dimension_codes"]):
-            add("dimension", code)
-        for code in data_json(r["age_group_codes"]):
-            add("age", code)
-        add("act", r["act_id"])
-        add("form", r["act_form"])
-        add("status", r["act_status"])
+        for code in _codes(r["dimension_codes"]):
+            dims[code] = dims.get(code, 0) + 1
+        for code in _codes(r["age_group_codes"]):
+            ages[code] = ages.get(code, 0) + 1
+        for bucket, value in ((acts, r["act_id"]), (forms, r["act_form"]),
+                              (statuses, r["act_status"])):
+            if value not in (None, ""):
+                bucket[value] = bucket.get(value, 0) + 1
     return counts
 
 
-def data_json(value) -> list:
+@lru_cache(maxsize=4096)
+def _parsed(value: str) -> tuple:
     try:
-        parsed = json.loads(value) if value else []
+        parsed = json.loads(value)
     except ValueError:
+        return ()
+    return tuple(parsed) if isinstance(parsed, list) else ()
+
+
+def _codes(value) -> tuple:
+    """The codes of a JSON array column, without empty ones (a few hundred distinct arrays)."""
+    if not value or not isinstance(value, str):
+        return ()
+    return tuple(c for c in _parsed(value) if c not in (None, ""))
+
+
+def data_json(value) -> list:
+    if not value:
         return []
-    return parsed if isinstance(parsed, list) else []
+    if not isinstance(value, str):
+        try:
+            parsed = json.loads(value)
+        except (TypeError, ValueError):
+            return []
+        return parsed if isinstance(parsed, list) else []
+    return list(_parsed(value))
 
 
 async def count(datasette, q: str, f: dict, kazakh: bool) -> int:
