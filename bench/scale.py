@@ -3,6 +3,8 @@
     .venv/bin/python bench/scale.py [--provisions 1000000] [--work /tmp/scale11]
                                     [--requests-per-page 16] [--concurrency 8]
                                     [--skip-build] [--no-rebuilds] [--write-docs]
+                                    [--num-sql-threads N] [--sql-time-limit-ms MS]
+                                    [--facet-time-limit-ms MS] [--exclude KIND ...]
 
 1. Corpus: the real corpus (`../shared/corpus`) plus copies of its saved Adilet texts
    (`adilet-text/{rus,kaz}`) under new act ids (`K1400000235` → `K0314000235`-style: first
@@ -20,7 +22,8 @@
    reported as not measured.
 3. Serve: `kb serve` (kb.serve.serve) on 127.0.0.1; after one untimed request per page, a
    bounded load at --concurrency to every human page (home, /search and /search.json, /acts,
-   act contents, provisions, /coverage and its CSV, /age/N and its JSON) and to Datasette's
+   act contents, provisions, /coverage and its CSV, /age/N and its JSON, /indicators and an
+   indicator's page, /policies) and to Datasette's
    default page of every table and view (with their metadata facets), the database page and
    the canned queries; counts errors, facet time-outs and SQL time-outs; the server's peak
    RSS (VmHWM).
@@ -279,6 +282,7 @@ def page_plan(db: Path, per_page: int, seed: int = 11) -> list[tuple[str, str]]:
     rng = random.Random(seed)
     conn = sqlite3.connect(f"file:{db}?immutable=1", uri=True)
     acts = [r[0] for r in conn.execute("select id from acts order by id")]
+    indicators = [r[0] for r in conn.execute("select code from indicators order by code")]
     n = conn.execute("select max(rowid) from provisions").fetchone()[0]
     provs = []
     while len(provs) < per_page:
@@ -305,6 +309,12 @@ def page_plan(db: Path, per_page: int, seed: int = 11) -> list[tuple[str, str]]:
         "coverage.csv": ["/coverage.csv"],
         "age": [f"/age/{a}" for a in range(0, 19)],
         "age.json": [f"/age/{a}.json" for a in range(0, 19)],
+        # kb/web/indicators.py (issue 13): the list and each indicator's page
+        "indicators": ["/indicators"],
+        "indicator": [f"/indicators/{urllib.parse.quote(c, safe='')}" for c in indicators]
+        or ["/indicators"],
+        # kb/web/policies.py (issue 13): the measures, all and at an age
+        "policies": ["/policies", "/policies?age=3", "/policies?age=16&kind=cash"],
         "db /kb": ["/kb"],
         "kb/search": ["/kb/search?" + urllib.parse.urlencode({"q": w}) for w in SEARCH_WORDS],
         "kb/coverage_gaps": ["/kb/coverage_gaps", "/kb/coverage_gaps?dimension=PRO&only_gaps=1"],
@@ -326,7 +336,7 @@ def page_plan(db: Path, per_page: int, seed: int = 11) -> list[tuple[str, str]]:
 
 
 HUMAN = ("home", "search", "search facet", "search.json", "acts", "act", "provision", "coverage",
-         "coverage.csv", "age", "age.json")
+         "coverage.csv", "age", "age.json", "indicators", "indicator", "policies")
 
 
 async def load(base: str, plan, concurrency: int, time_limit: float, request_timeout: float):
@@ -451,7 +461,12 @@ def markdown(args, build: dict | None, rebuilds: dict, rows, raw, server_mb, ela
                        f"{r['rss_mb']:.0f} MB)" + (", nothing changed" if r["unchanged"] else "") + ".")
         if rebuilds:
             out.append("")
+    overrides = ", ".join([f"{k} {getattr(args, k)}" for k in
+                           ("num_sql_threads", "sql_time_limit_ms", "facet_time_limit_ms")
+                           if getattr(args, k) is not None]
+                          + [f"without the {k} pages" for k in args.exclude])
     out += [f"Load: {n_results} requests in {elapsed:.0f} s at concurrency {args.concurrency}"
+            f"{' (' + overrides + ')' if overrides else ''}"
             f"{' (HARD TIME LIMIT HIT)' if timed_out else ''}; `kb serve` peak RSS "
             f"**{server_mb:.0f} MB**.", "",
             "| page | n | p50 ms | p95 ms | max ms | errors | facet time-outs | SQL time-outs |",
@@ -499,6 +514,12 @@ def main(argv=None) -> int:
     parser.add_argument("--no-rebuilds", action="store_true")
     parser.add_argument("--no-load", action="store_true")
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--num-sql-threads", type=int, default=None,
+                        help="serve with this many SQL threads instead of kb serve's setting")
+    parser.add_argument("--sql-time-limit-ms", type=int, default=None)
+    parser.add_argument("--facet-time-limit-ms", type=int, default=None)
+    parser.add_argument("--exclude", action="append", default=[], metavar="KIND",
+                        help="leave out the pages of this kind (e.g. 'indicator'); repeatable")
     args = parser.parse_args(argv)
     args.work.mkdir(parents=True, exist_ok=True)
     db = args.work / f"db-{args.provisions}" / "kb.db"
@@ -525,11 +546,17 @@ def main(argv=None) -> int:
         return 0
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    plan = page_plan(db, args.requests_per_page)
+    plan = [(k, p) for k, p in page_plan(db, args.requests_per_page) if k not in args.exclude]
     log = tempfile.NamedTemporaryFile("w+", prefix="kb-scale-", suffix=".log", delete=False,
                                       dir=args.work)
+    # kb serve's own settings unless one is overridden (to choose them from measurement)
+    settings = {k: v for k, v in (("num_sql_threads", args.num_sql_threads),
+                                  ("facet_time_limit_ms", args.facet_time_limit_ms))
+                if v is not None}
+    limit = f", sql_time_limit_ms={args.sql_time_limit_ms}" if args.sql_time_limit_ms else ""
     proc = subprocess.Popen([sys.executable, "-c",
-                             f"from kb.serve import serve; serve({str(db)!r}, '127.0.0.1', {port})"],
+                             f"from kb.serve import serve, SETTINGS; SETTINGS.update({settings!r}); "
+                             f"serve({str(db)!r}, '127.0.0.1', {port}{limit})"],
                             cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     try:
         asyncio.run(wait_ready(base, proc, timeout=600))
