@@ -220,3 +220,11 @@ def test_constitution_sanity(tagger, corpus_dir):
         assert results[n]["dimensions"] == [], n
     tagged = sum(1 for r in results.values() if r["dimensions"])
     assert tagged / len(results) <= 0.1, tagged
+
+
+def test_working_time_by_a_child_s_age_is_child_labour(tagger):
+    """Issue 9's example: a working-time limit by age, with no child word, is PRO for 14–15."""
+    r = tagger.tag("для возраста от четырнадцати до шестнадцати лет – не более двадцати часов в неделю;")
+    assert codes(r) == ["PRO"] and (r["age_min_months"], r["age_max_months"]) == (168, 191)
+    adults = tagger.tag("Продолжительность рабочего времени не может превышать сорока часов в неделю.")
+    assert adults["dimensions"] == []
