@@ -11,6 +11,7 @@ Features of a provision (`doc_features`), all from what the rule pipeline alread
 * `w:<key>`  every word's cue key (token.norm_: the pymorphy3 lemma or the cue stem in
              Russian, the suffix-aware stem in Kazakh, else the lower-cased form);
 * `b:<key> <key>` adjacent pairs of those;
+* `p:<prefix>` the first letters of each longer key (config: prefix_len);
 * `r:<DIM>`, `rp:<DIM>`, `r:age`, `r:any`, `f:<flag>`  what the rules decided.
 
 The model only *adds* a dimension the rules did not give, when its probability reaches the
@@ -71,10 +72,13 @@ def keys_of(doc) -> list[str]:
             if alpha and length > 1]
 
 
-def doc_features(keys: Sequence[str], tags: Mapping, lang: str, bigrams: bool = True) -> list[str]:
+def doc_features(keys: Sequence[str], tags: Mapping, lang: str, bigrams: bool = True,
+                 prefix_len: int = 0) -> list[str]:
     feats = ["w:" + k for k in keys]
     if bigrams:
         feats += ["b:" + a + " " + b for a, b in zip(keys, keys[1:])]
+    if prefix_len:   # word beginnings: forms the lemmatiser or stemmer did not bring together
+        feats += ["p:" + k[:prefix_len] for k in keys if len(k) > prefix_len]
     feats += rule_features(tags)
     feats.append("lang:" + lang)
     return feats
@@ -90,6 +94,7 @@ class DimensionModel:
         self.data_sha256: str = weights["data_sha256"]
         model = config["model"]
         self.bigrams = bool(model.get("bigrams", True))
+        self.prefix_len = int(model.get("prefix_len", 0))
         self.add_threshold = float(model["add_threshold"])
         self.thresholds = {c: float(t) for c, t in (model.get("thresholds") or {}).items()}
         self.max_evidence = int(model.get("max_evidence", 3))
@@ -159,7 +164,8 @@ class ModelComponent:
         tags = doc._.kb_tags
         if self.model is None or tags is None or not _scorable(doc, tags):
             return doc
-        probs = self.model.probabilities(doc_features(keys_of(doc), tags, self.lang, self.model.bigrams))
+        probs = self.model.probabilities(doc_features(keys_of(doc), tags, self.lang, self.model.bigrams,
+                                                      self.model.prefix_len))
         have = {d["code"] for d in tags.get("dimensions") or []}
         if any(p >= self.model.threshold(c) for c, p in probs.items() if c not in have):
             doc._.kb_tags = combine(tags, probs, self.model, word_keys(doc))

@@ -83,8 +83,8 @@ def prepare(items: Sequence[Mapping]) -> list[dict | None]:
     return out
 
 
-def _features(prep: Mapping, bigrams: bool) -> list[str]:
-    return doc_features([k for k, _ in prep["words"]], prep["tags"], prep["lang"], bigrams)
+def _features(prep: Mapping, bigrams: bool, prefix_len: int = 0) -> list[str]:
+    return doc_features([k for k, _ in prep["words"]], prep["tags"], prep["lang"], bigrams, prefix_len)
 
 
 # --- fitting --------------------------------------------------------------------------------
@@ -97,9 +97,9 @@ def fit(items: Sequence[Mapping], preps: Sequence[Mapping], config: Mapping, cod
     from sklearn.linear_model import LogisticRegression
 
     m = config["model"]
-    bigrams = bool(m.get("bigrams", True))
+    bigrams, prefix_len = bool(m.get("bigrams", True)), int(m.get("prefix_len", 0))
     idx = [i for i, p in enumerate(preps) if p["scorable"]]
-    docs = [_features(preps[i], bigrams) for i in idx]
+    docs = [_features(preps[i], bigrams, prefix_len) for i in idx]
     vec = CountVectorizer(analyzer=_identity, min_df=int(m["min_df"]), binary=True)
     X = vec.fit_transform(docs)
     names = vec.get_feature_names_out()
@@ -165,7 +165,7 @@ def _predict(preps, model: DimensionModel | None) -> list[dict]:
     for p in preps:
         tags = p["tags"]
         if model is not None and p["scorable"]:
-            feats = _features(p, model.bigrams)
+            feats = _features(p, model.bigrams, model.prefix_len)
             tags = combine(tags, model.probabilities(feats), model, p["words"])
         out.append(tags)
     return out
