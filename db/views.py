@@ -1,8 +1,9 @@
 """Views of the latest indicator values and of coverage and gaps.
 
 * ``indicator_latest``: per indicator, the latest national value (area KAZ, residence, wealth
-  and age totals), both sexes when the indicator has any both-sexes observation, otherwise the
-  one sex it has (e.g. adolescent birth rate, F). "Latest" orders by ``year``, and for a SOWC
+  and age totals), both sexes when the indicator has any both-sexes observation, otherwise one
+  row per sex it has (adolescent birth rate: F; a completion rate measured for girls and boys
+  with no total: F and M, each its own latest). "Latest" orders by ``year``, and for a SOWC
   range period ("2013-2021", year null) by the range's last year; undated rows are never latest.
   Ties: source name.
 * ``provision_indicator_links`` is no longer a view: a table the build fills (db/links.py,
@@ -23,22 +24,23 @@ GAP_MIN_PROVISIONS = 3
 
 INDICATOR_LATEST = """
 CREATE VIEW indicator_latest AS
+WITH national AS (
+  SELECT o.*,
+         COALESCE(o.year, CASE WHEN o.period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9]'
+                               THEN CAST(substr(o.period, 6, 4) AS INTEGER) END) AS sort_year
+  FROM observations o
+  WHERE o.area_code = 'KAZ' AND o.residence = '_T' AND o.wealth_quintile = '_T' AND o.age = '_T'
+),
+with_total AS (SELECT DISTINCT indicator_code FROM national WHERE sex = '_T' AND sort_year IS NOT NULL)
 SELECT indicator_code, value, value_raw, unit, period, sort_year AS year, sex, source,
        source_file, obs_status
 FROM (
-  SELECT o.*,
-         COALESCE(o.year, CASE WHEN o.period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9]'
-                               THEN CAST(substr(o.period, 6, 4) AS INTEGER) END) AS sort_year,
-         ROW_NUMBER() OVER (
-           PARTITION BY o.indicator_code
-           ORDER BY (o.sex = '_T') DESC,
-                    COALESCE(o.year, CASE WHEN o.period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9]'
-                                          THEN CAST(substr(o.period, 6, 4) AS INTEGER) END) DESC,
-                    o.source, o.id) AS rn
-  FROM observations o
-  WHERE o.area_code = 'KAZ' AND o.residence = '_T' AND o.wealth_quintile = '_T' AND o.age = '_T'
-    AND COALESCE(o.year, CASE WHEN o.period GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9]'
-                              THEN CAST(substr(o.period, 6, 4) AS INTEGER) END) IS NOT NULL
+  SELECT n.*,
+         ROW_NUMBER() OVER (PARTITION BY n.indicator_code, n.sex
+                            ORDER BY n.sort_year DESC, n.source, n.id) AS rn
+  FROM national n
+  WHERE n.sort_year IS NOT NULL
+    AND (n.sex = '_T' OR n.indicator_code NOT IN (SELECT indicator_code FROM with_total))
 )
 WHERE rn = 1
 """
@@ -64,12 +66,14 @@ ind AS (
          group_concat(latest, '; ') AS latest_values
   FROM (
     SELECT i.dimension_code, je.value AS age_group_code, i.code, i.name_en,
-           i.code || ' = ' || COALESCE(l.value_raw || COALESCE(' ' || l.unit, '') || ' ('
-                  || l.period || CASE WHEN l.sex <> '_T' THEN ', sex ' || l.sex ELSE '' END
-                  || ', ' || l.source || ')', 'no national value') AS latest
+           i.code || ' = ' || COALESCE(l.latest, 'no national value') AS latest
     FROM indicators i
     JOIN json_each(i.age_group_codes) je
-    LEFT JOIN indicator_latest l ON l.indicator_code = i.code
+    LEFT JOIN (SELECT indicator_code,
+                      group_concat(value_raw || COALESCE(' ' || unit, '') || ' (' || period
+                                   || CASE WHEN sex <> '_T' THEN ', sex ' || sex ELSE '' END
+                                   || ', ' || source || ')', ', ') AS latest
+                 FROM indicator_latest GROUP BY indicator_code) l ON l.indicator_code = i.code
     ORDER BY i.code
   )
   GROUP BY dimension_code, age_group_code

@@ -299,3 +299,25 @@ def test_live_mode_uses_fetchers(tmp_path, corpus_dir):
     assert any("UNICEF,CME,1.0/KAZ.CME_MRY0T4." in p for p in sdmx_calls)
     assert all("HTTP 404" in reason for item, reason in report.failures)
     assert len(report.failures) == len(sdmx_calls) and db["observations"].count == 0
+
+
+def test_latest_value_per_sex_when_no_total_is_measured(corpus_build):
+    """Issue 13: an indicator measured only for girls, or for girls and boys with no total,
+    shows the latest of each sex; one with a total shows the total only."""
+    db = sqlite_utils.Database(corpus_build[0])
+    rows = {}
+    for r in db.query("select indicator_code, sex from indicator_latest"):
+        rows.setdefault(r["indicator_code"], set()).add(r["sex"])
+    totals = {r["indicator_code"] for r in db.query(
+        "select distinct indicator_code from observations where area_code = 'KAZ' and sex = '_T' "
+        "and residence = '_T' and wealth_quintile = '_T' and age = '_T'")}
+    sexes = {}
+    for r in db.query("select indicator_code, sex from observations where area_code = 'KAZ' "
+                      "and residence = '_T' and wealth_quintile = '_T' and age = '_T'"):
+        sexes.setdefault(r["indicator_code"], set()).add(r["sex"])
+    assert any(s == {"F", "M"} for code, s in rows.items())        # girls and boys, no total
+    for code, got in rows.items():
+        assert got == ({"_T"} if code in totals else sexes[code]), code
+    # the coverage table names every sex it shows
+    cell = next(iter(db.query("select latest_values from coverage where latest_values like '%sex F%'")))
+    assert "sex M" in cell["latest_values"] or "sex F" in cell["latest_values"]
