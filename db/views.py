@@ -70,7 +70,9 @@ ind AS (
     FROM indicators i
     JOIN json_each(i.age_group_codes) je
     LEFT JOIN (SELECT indicator_code,
-                      group_concat(value_raw || COALESCE(' ' || unit, '') || ' (' || period
+                      -- rounded for reading (full precision in indicator_latest.value)
+                      group_concat(rtrim(rtrim(printf('%.2f', value), '0'), '.')
+                                   || COALESCE(' ' || unit, '') || ' (' || period
                                    || CASE WHEN sex <> '_T' THEN ', sex ' || sex ELSE '' END
                                    || ', ' || source || ')', ', ') AS latest
                  FROM indicator_latest GROUP BY indicator_code) l ON l.indicator_code = i.code
