@@ -114,3 +114,12 @@ def test_schools_are_education_without_an_age(tagger):
 def test_generic_words_without_a_child(tagger):
     assert tagger.tag("Ауруханаларды қаржыландыру жергілікті бюджеттен жүзеге асырылады.",
                       "kk")["dimensions"] == []
+
+
+def test_a_balance_sheet_is_no_child(tagger):
+    """«баланс» (balance sheet) starts like «бала» (child): an own word, also with suffixes."""
+    for text in ("Серіктестіктің мүлкі оның балансында есептеледі.",
+                 "Басқарушы сотқа тарату балансын ұсынады."):
+        r = tagger.tag(text, "kk")
+        assert r["dimensions"] == [] and r["age_min_months"] is None, text
+    assert tagger.tag("Балалардың мүлкі есептеледі.", "kk")["age_min_months"] == 0

@@ -84,6 +84,9 @@ class KazakhStemmer:
         w = normalise_kk(word)
         if w in self.own_words:
             return w
+        for own in self.own_words:      # an own word with suffixes («балансын»: the balance's)
+            if w.startswith(own) and _SUFFIX_RE.fullmatch(w[len(own):]):
+                return own
         if "-" in w.strip("-"):
             # a hyphenated compound the tokenizer kept whole («зорлық-зомбылыққа»): the suffixes
             # sit on the last half
