@@ -553,6 +553,12 @@ def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage
             db.conn.executescript(schema.INDEXES)
         with _stage("views"):
             _create_views(db)
+        with _stage("law events"):
+            # each indicator's law events from the links and amendments just written (issue 11:
+            # per request, the walk up to the articles reached the SQL time limit at 1M)
+            from db.law_events import load_law_events
+
+            load_law_events(db)
         with _stage("search index"):
             from db.fts import update_search_index
 

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import sqlite_utils
 
 from db.build import BuildOptions, run_build
 
@@ -144,6 +145,30 @@ def test_a_changed_page_is_parsed_and_the_others_reused(tmp_path, corpus_dir):
             full.execute(f"select count(*) from {table}").fetchone(), table
     links = "select * from provision_indicator_links order by provision_id, indicator_code"
     assert conn.execute(links).fetchall() == full.execute(links).fetchall()
+    # each indicator's law events are recomputed from them (issue 11), the same as a full build's
+    events = ("select indicator_code, date, form, number, action, act_id, provisions "
+              "from indicator_law_events order by 1, 2, 6, 5, 3, 4")
+    assert conn.execute(events).fetchall() == full.execute(events).fetchall()
+
+
+def test_law_events_are_recomputed_from_the_links_and_amendments_of_the_build(corpus_build_copy):
+    """indicator_law_events is filled by every build from the database it writes (a rebuild
+    writes a new file), never copied: recomputed after an act's amendments change, it follows."""
+    from db.law_events import load_law_events
+
+    conn = sqlite3.connect(corpus_build_copy)
+    act, before = conn.execute("""select act_id, count(*) from indicator_law_events
+        where action <> 'adopted' group by act_id order by count(*) desc limit 1""").fetchone()
+    assert before > 0
+    conn.execute("delete from amendments where act_id = ?", (act,))
+    conn.commit()
+    conn.close()
+    db = sqlite_utils.Database(corpus_build_copy)
+    load_law_events(db)
+    assert db.execute("select count(*) from indicator_law_events where act_id = ? "
+                      "and action <> 'adopted'", [act]).fetchone()[0] == 0
+    assert db.execute("select count(*) from indicator_law_events where act_id = ? "
+                      "and action = 'adopted'", [act]).fetchone()[0] > 0
 
 
 def test_a_build_killed_part_way_leaves_the_previous_database_untouched(tmp_path, corpus_dir,

@@ -246,3 +246,75 @@ async def test_links_by_relevance_with_reasons(ds_links_table):
     payload = (await get(ds, "/indicators/CME_MRY0T4.json")).json()
     assert payload["provisions"][0]["reason"] == f"причина {n}"
     assert [e["date"] for e in payload["law_events"] if e["action"] == "amended"] == ["2019-05-01"]
+
+
+# --- law events computed by the build (issue 11) ----------------------------------------------
+
+
+def _without_law_events_table(source, target):
+    shutil.copyfile(source, target)
+    conn = sqlite3.connect(target)
+    conn.execute("drop table indicator_law_events")
+    conn.commit()
+    conn.close()
+    return target
+
+
+async def test_law_events_come_from_the_build_table_and_equal_the_walk(corpus_build, tmp_path,
+                                                                       monkeypatch):
+    """The build writes indicator_law_events; the page reads its rows by indicator (no
+    recursive walk per request), and they are the events the walk finds."""
+    conn = sqlite3.connect(corpus_build[0])
+    codes = [r[0] for r in conn.execute(
+        "select distinct indicator_code from indicator_law_events order by indicator_code")]
+    plan = conn.execute("explain query plan select * from indicator_law_events "
+                        "where indicator_code = 'X'").fetchall()
+    conn.close()
+    assert "KZ_SCHOOLS_GENERAL" in codes and len(codes) > 3
+    assert any("idx_indicator_law_events_indicator" in r[-1] for r in plan), plan
+    with_table = make_datasette(corpus_build[0])
+    without = make_datasette(_without_law_events_table(corpus_build[0], tmp_path / "kb.db"))
+    from kb.web import data
+    seen = []
+    rows = data.rows
+
+    async def recording(db, sql, params=None):
+        seen.append(sql)
+        return await rows(db, sql, params)
+
+    monkeypatch.setattr(data, "rows", recording)
+    for code in codes:
+        seen.clear()
+        built = await indicators.law_events(with_table, code)
+        assert any("from indicator_law_events" in s for s in seen)
+        assert not any("recursive" in s for s in seen)
+        walked = await indicators.law_events(without, code)
+        key = lambda e: (e["date"], e["act_id"], e["action"], e["form"] or "", e["number"] or "")
+        strip = lambda e: {k: (sorted((v or "").split(",")) if k == "paths" else v)
+                           for k, v in e.items() if k != "paths_list"}
+        assert sorted(map(strip, built), key=key) == sorted(map(strip, walked), key=key), code
+    html = (await get(with_table, "/indicators/KZ_SCHOOLS_GENERAL")).text
+    assert html.count('class="kb-law-event"') > 0
+
+
+async def test_an_interrupted_query_answers_503_too_long_not_500(corpus_build, monkeypatch):
+    """A query that reaches the SQL time limit (Datasette's QueryInterrupted, a real one here)
+    is answered 503 «слишком долго» with Retry-After on every kb/web page and export."""
+    ds = make_datasette(corpus_build[0])
+
+    async def slow(datasette, code):
+        await data.db_of(datasette).execute(
+            "with recursive n(i) as (select 1 union all select i + 1 from n where i < 100000000)"
+            " select count(*) from n", custom_time_limit=5)
+        raise AssertionError("the query was not interrupted")
+
+    from kb.web import data
+    monkeypatch.setattr(indicators, "law_events", slow)
+    html = await get(ds, "/indicators/KZ_SCHOOLS_GENERAL", status=503)
+    assert "слишком долго" in html.text and html.headers["retry-after"]
+    assert html.headers["cache-control"] == "no-store"
+    payload = (await get(ds, "/indicators/KZ_SCHOOLS_GENERAL.json", status=503)).json()
+    assert payload["too_long"] and "слишком долго" in payload["error"]
+    # the other pages are wrapped the same way
+    from kb.web import pages
+    assert all(getattr(h, "__wrapped__", None) for _, h in pages.ROUTES)

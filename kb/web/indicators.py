@@ -12,6 +12,7 @@ adopted. They are shown as dates of legal events, never as causes of the series'
 """
 from __future__ import annotations
 
+import asyncio
 import csv
 import functools
 import io
@@ -38,6 +39,7 @@ PALETTE = ("#1f5fa8", "#c0392b", "#2e8b57", "#e67e22", "#7d3c98", "#8c564b", "#d
            "#17a2b8", "#6c757d", "#b5a300")
 AMENDING = ("amended", "new_wording", "added", "excluded")
 LINKS_SHOWN = 60
+EVENTS_SHOWN = 200      # the page lists the latest; the chart and JSON have every event
 CITIES = ("71", "75", "79")
 
 
@@ -155,23 +157,32 @@ async def _sources(datasette, code):
     return rows
 
 
-async def _links(datasette, code):
-    """Linked provisions, most relevant first, with the reason when the links have one."""
+async def _links(datasette, code, limit: int | None = None):
+    """Linked provisions, most relevant first, with the reason when the links have one; with
+    `limit`, (the first `limit` links, how many there are in all)."""
     if not await data.has_table(datasette, "provision_indicator_links"):
-        return [], False
+        return ([], 0, False) if limit else ([], False)
     cols = await data.columns(datasette, "provision_indicator_links")
     extra = ", ".join(f"l.{c}" for c in ("relevance", "reason") if c in cols)
     order = "l.relevance desc, " if "relevance" in cols else ""
     db = data.db_of(datasette)
+    # ranked on the links' own columns first, the provisions' texts read for the rows kept
+    # (at a million provisions an indicator has thousands of links; issue 11)
     found = await data.rows(db, f"""
-        select distinct l.provision_id, l.act_id{', ' + extra if extra else ''},
-               p.path, p.kind, p.number, p.heading, substr(p.text, 1, 200) as excerpt,
-               p.position, a.title as act_title, a.status as act_status
-        from provision_indicator_links l
+        select l.*, p.path, p.kind, p.number, p.heading, substr(p.text, 1, 200) as excerpt,
+               a.title as act_title
+        from (select distinct l.provision_id, l.act_id{', ' + extra if extra else ''},
+                     p.position, a.status as act_status
+              from provision_indicator_links l
+              join provisions p on p.id = l.provision_id
+              join acts a on a.id = l.act_id
+              where l.indicator_code = :c
+              order by {order}a.status = 'repealed', l.act_id, p.position
+              {"limit :n" if limit else ""}) l
         join provisions p on p.id = l.provision_id
         join acts a on a.id = l.act_id
-        where l.indicator_code = :c
-        order by {order}a.status = 'repealed', l.act_id, p.position""", {"c": code})
+        order by {order}l.act_status = 'repealed', l.act_id, l.position""",
+        {"c": code, "n": 4 * limit} if limit else {"c": code})
     seen, links = set(), []
     for r in found:  # a view may repeat a provision once per shared dimension
         if r["provision_id"] in seen:
@@ -185,7 +196,13 @@ async def _links(datasette, code):
         r["label"] = r["path"] or fmt.provision_label(r)
         if isinstance(r.get("relevance"), float):
             r["relevance_text"] = display_number(r["relevance"])
-    return links, "reason" in cols
+    if not limit:
+        return links, "reason" in cols
+    total = len(links)
+    if len(found) == 4 * limit:     # more than were read (a view may repeat a provision)
+        total = (await data.rows(db, """select count(distinct provision_id) as n
+            from provision_indicator_links where indicator_code = :c""", {"c": code}))[0]["n"]
+    return links[:limit], total, "reason" in cols
 
 
 async def law_events(datasette, code) -> list[dict]:
@@ -194,6 +211,14 @@ async def law_events(datasette, code) -> list[dict]:
     if not await data.has_table(datasette, "provision_indicator_links"):
         return []
     db = data.db_of(datasette)
+    if await data.has_table(datasette, "indicator_law_events"):
+        # computed by the build (db/law_events.py): an index look-up, not a walk per request
+        found = await data.rows(db, """
+            select date, form, number, action, entry_into_force, act_id, act_title,
+                   provisions, paths
+            from indicator_law_events where indicator_code = :c
+            order by action = 'adopted', date, act_id, form, number, action""", {"c": code})
+        return _events(found)
     amended = await data.rows(db, f"""
         with recursive linked(pid) as (
             select distinct provision_id from provision_indicator_links
@@ -221,8 +246,14 @@ async def law_events(datasette, code) -> list[dict]:
         from provision_indicator_links l join acts a on a.id = l.act_id
         where l.indicator_code = :c and a.date_adopted is not null
         group by a.id""", {"c": code})
+    return _events(amended + adopted)
+
+
+def _events(found: list[dict]) -> list[dict]:
+    """Amendments then adoptions, ordered by date and act (a stable sort keeps that order on
+    a tie), with what the page shows of each."""
     events = []
-    for e in sorted(amended + adopted, key=lambda e: (e["date"], e["act_id"])):
+    for e in sorted(found, key=lambda e: (e["date"], e["act_id"])):
         e["date_ru"] = fmt.ru_date(e["date"])
         e["year"] = int(e["date"][:4]) if re.match(r"\d{4}", e["date"] or "") else None
         e["action_ru"] = "принят акт" if e["action"] == "adopted" else \
@@ -506,10 +537,10 @@ async def _per_child(datasette, observations, unit, cfg, label, areas, splits):
 
 
 async def _payload(datasette, code):
-    indicator = await _indicator(datasette, code)
+    indicator, observations = await asyncio.gather(_indicator(datasette, code),
+                                                   _observations(datasette, code))
     if indicator is None:
         return None
-    observations = await _observations(datasette, code)
     ages = {o["age"] for o in observations}
     if "_T" not in ages and len(ages) == 1:
         for o in observations:
@@ -573,7 +604,13 @@ async def indicator_page(request, datasette):
         return await not_found(datasette, request, f"Индикатора {code} нет в базе знаний.",
                                {"text": "Все индикаторы", "url": "/indicators"})
     indicator, observations = found
-    events = await law_events(datasette, code)
+    # independent reads asked for together: under load each would wait its turn in the SQL
+    # threads' queue after the one before (issue 11)
+    events, (links, links_total, has_reason), area_rows, sources, regional_map = \
+        await asyncio.gather(
+            law_events(datasette, code), _links(datasette, code, LINKS_SHOWN),
+            data.rows(data.db_of(datasette), "select code, name_ru from areas"),
+            _sources(datasette, code), regional(datasette, indicator, observations))
     area = (request.args.get("area") or "").strip()
     region_codes = sorted({o["area_code"] for o in observations if o["area_code"] != "KAZ"})
     series = build_series(observations)
@@ -581,9 +618,7 @@ async def indicator_page(request, datasette):
         series += build_series(observations, area)
     elif area:
         area = ""
-    links, has_reason = await _links(datasette, code)
-    areas = {a["code"]: a for a in await data.rows(data.db_of(datasette),
-                                                   "select code, name_ru from areas")}
+    areas = {a["code"]: a for a in area_rows}
     national = [dict(o, value_text=display_number(o["value"]),
                      bounds_text=f"{display_number(o['lower_bound'])}–"
                                  f"{display_number(o['upper_bound'])}"
@@ -601,19 +636,20 @@ async def indicator_page(request, datasette):
         "title": indicator["name_ru"] or indicator["name_en"],
         "i": indicator, "code": code,
         "ages": fmt.age_text(indicator["age_min_months"], indicator["age_max_months"]),
-        "sources": await _sources(datasette, code),
+        "sources": sources,
         "latest": latest,
         "chart": chart_svg(series, indicator["unit"], events),
         "series": series,
-        "events": events,
+        "events": events[-EVENTS_SHOWN:], "events_total": len(events),
+        "events_first": events[0] if events else None,
         "events_in_chart": bool(shown_years) and any(
             e["year"] is not None and min(shown_years) - 1 <= e["year"] <= max(shown_years) + 1
             for e in events),
-        "regional": await regional(datasette, indicator, observations),
+        "regional": regional_map,
         "region_options": [{"code": c, "name": (areas.get(c) or {}).get("name_ru", c)}
                            for c in region_codes],
         "area": area,
-        "links": links[:LINKS_SHOWN], "links_total": len(links), "has_reason": has_reason,
+        "links": links, "links_total": links_total, "has_reason": has_reason,
         "national": national,
         "json_url": indicator_url(code) + ".json", "csv_url": indicator_url(code) + ".csv",
         "table_url": "/kb/observations?" + urllib.parse.urlencode({"indicator_code": code}),

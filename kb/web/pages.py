@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import functools
+import inspect
 import io
 import json
 import mimetypes
 import urllib.parse
 
+from datasette.database import QueryInterrupted
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 
@@ -675,12 +678,53 @@ async def age_page(request, datasette):
         "limit": AGE_GROUP_LIMIT, "years_text": fmt.years_text})
 
 
+# --- a query that reached the SQL time limit --------------------------------------------------
+
+TOO_LONG = ("Страница собирается слишком долго: сервер сейчас занят. "
+            "Повторите запрос через несколько секунд.")
+RETRY_AFTER = "5"
+
+
+async def too_long(datasette, request):
+    """503 with Retry-After, never 500: a query of the page was interrupted by the SQL time
+    limit (under load, issue 11). HTML for a page, JSON or text for its exports."""
+    path = request.path if request is not None else ""
+    if path.endswith(".json"):
+        response = json_response({"error": TOO_LONG, "too_long": True}, status=503)
+    elif path.endswith(".csv") or datasette is None:
+        response = Response.text(TOO_LONG + "\n", status=503)
+        response.headers["Cache-Control"] = "no-store"
+    else:
+        response = await render(datasette, request, "kb_web_too_long.html",
+                                {"title": "Слишком долго", "message": TOO_LONG}, status=503)
+    response.headers["Retry-After"] = RETRY_AFTER
+    return response
+
+
+def answer_interrupted(handler):
+    """`handler` answering too_long() instead of failing when a query is interrupted.
+
+    Datasette calls a route's handler with the arguments its parameters name, in their order;
+    the wrapper keeps the handler's signature (functools.wraps) and finds them by name."""
+    names = list(inspect.signature(handler).parameters)
+
+    @functools.wraps(handler)
+    async def wrapped(*args, **kwargs):
+        try:
+            return await handler(*args, **kwargs)
+        except QueryInterrupted:
+            given = {**dict(zip(names, args)), **kwargs}
+            return await too_long(given.get("datasette"), given.get("request"))
+
+    return wrapped
+
+
 # --- the routes ------------------------------------------------------------------------------
 
 _ID = r"[^/]+"
 _FORMATS = r"(?:json|csv|tsv|bib|ris|csljson|atom|blob)"
 
-ROUTES = [
+_ROUTES = [
     (r"^/$", home),
     (r"^/search$", search_page),
     (r"^/search\.json$", search_json),
@@ -696,3 +740,5 @@ ROUTES = [
     *policy_pages.ROUTES,  # /policies(.json|.csv): child policy measures (issue 13)
     (r"^/-/kb-web/(?P<name>[A-Za-z0-9_.-]+)$", static),
 ]
+# every kb/web page answers 503 «слишком долго», not 500, when a query reaches the time limit
+ROUTES = [(pattern, answer_interrupted(handler)) for pattern, handler in _ROUTES]
