@@ -220,3 +220,28 @@ async def test_on_the_corpus_build_every_measure_is_listed_linked_and_cited(corp
     for kind, n in conn.execute("select kind, count(*) from policy_measures group by kind"):
         assert (await get(ds, f"/policies.json?kind={kind}")).json()["total"] == n
     conn.close()
+
+
+async def test_the_page_shows_a_page_of_measures_and_the_counts_and_exports_all(ds, monkeypatch):
+    """At a million provisions the catalogue has ~900 measures: the page shows PAGE_SIZE at a
+    time (issue 11: the page of all of them was 1 MB of HTML), the count and JSON stay whole."""
+    from kb.web import policies
+
+    monkeypatch.setattr(policies, "PAGE_SIZE", 2)
+    pages_seen, names = [], set()
+    for page in range(1, 4):
+        html = (await get(ds, f"/policies?page={page}" if page > 1 else "/policies")).text
+        shown = {m[3] for m in MEASURES if m[3] in html}
+        assert 0 < len(shown) <= 2 and not shown & names
+        names |= shown
+        assert f"<strong>{len(MEASURES)}</strong>" in html
+        pages_seen.append(html)
+        if 'rel="next"' not in html:
+            break
+    assert names == {m[3] for m in MEASURES}
+    assert 'rel="next" href="/policies?page=2"' in pages_seen[0]
+    assert 'rel="prev" href="/policies"' in pages_seen[1]
+    assert len((await get(ds, "/policies.json?page=2")).json()["measures"]) == len(MEASURES)
+    await get(ds, "/policies?page=0", status=400)
+    await get(ds, "/policies?page=x", status=400)
+    await get(ds, "/policies?page=99", status=400)

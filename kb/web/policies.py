@@ -9,6 +9,11 @@ Filters, the same on the page and in both exports:
   an age (the page says how many there are);
 * `kind`: cash, in_kind, service, leave, protection.
 
+The page shows PAGE_SIZE measures at a time (`page`, from 1; issue 11: at a million provisions
+the catalogue has about 900 measures and the page of all of them was 1 MB of HTML, 150-190 ms
+of the server's CPU per request); the counts are of every measure matching, and JSON and CSV
+carry them all.
+
 Each row shows the amount as the law states it, in МРП and in tenge for the index year the
 build used (`amount_tenge_year`, from kb/data/mrp.yml), the frequency, who is eligible and the
 legal basis: a link to the provision's page with its citation (kb/citations.py). The page
@@ -16,6 +21,7 @@ rounds tenge for reading; JSON and CSV carry every column at full precision.
 """
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import urllib.parse
@@ -32,6 +38,7 @@ FREQUENCY_RU = {"monthly": "ежемесячно", "one_off": "единовре�
 UNIT_RU = {"mrp": "МРП", "subsistence_minimum": "прожиточного минимума",
            "income_share": "дохода (доля)"}
 MAX_AGE = 30
+PAGE_SIZE = 100
 AGE_LINKS = (0, 1, 2, 3, 5, 6, 7, 10, 14, 15, 16, 17, 18)
 PROVISION_COLUMNS = ("id", "act_id", "slug", "kind", "number", "heading", "path", "url",
                      "retrieved_at", "anchor")
@@ -61,6 +68,16 @@ def filters(request) -> dict:
     return {"age": age, "kind": raw_kind or None}
 
 
+def page_number(request) -> int:
+    """The page of the list (from 1), or BadFilter."""
+    raw = (request.args.get("page") or "").strip()
+    if not raw:
+        return 1
+    if not raw.isdigit() or int(raw) < 1:
+        raise BadFilter(f"«{raw}» — не номер страницы: укажите целое число от 1, например ?page=2.")
+    return int(raw)
+
+
 def _where(f: dict, *, with_kind: bool = True) -> tuple[str, dict]:
     where, params = [], {}
     if f["age"] is not None:
@@ -74,44 +91,60 @@ def _where(f: dict, *, with_kind: bool = True) -> tuple[str, dict]:
     return (" where " + " and ".join(where)) if where else "", params
 
 
-async def payload(datasette, f: dict) -> dict:
-    """The measures matching the filters, each with its provision's URL and citation."""
+async def payload(datasette, f: dict, page: int | None = None) -> dict:
+    """The measures matching the filters, each with its provision's URL and citation; with
+    `page`, only that page's PAGE_SIZE measures are read further and returned (`total` still
+    counts them all)."""
     db = data.db_of(datasette)
     if not await data.has_table(datasette, "policy_measures"):
         return {"filters": f, "built": False, "total": 0, "all": 0, "no_age_stated": 0,
                 "kinds": {}, "indices": [], "measures": []}
     where, params = _where(f)
-    measures = await data.rows(db, f"""select * from policy_measures{where}
-        order by case kind when 'cash' then 0 when 'in_kind' then 1 when 'service' then 2
-                  when 'leave' then 3 else 4 end, act_id, provision_id, id""", params)
     kind_where, kind_params = _where(f, with_kind=False)
-    kinds = {r["kind"]: r["n"] for r in await data.rows(
-        db, f"select kind, count(*) as n from policy_measures{kind_where} group by kind", kind_params)}
-    counts = (await data.rows(db, """select count(*) as total,
-        sum(age_min_months is null and age_max_months is null) as no_age from policy_measures"""))[0]
-    indices = []
-    if await data.has_table(datasette, "monthly_indices"):
-        indices = await data.rows(db, "select * from monthly_indices order by year, unit")
+    has_indices = await data.has_table(datasette, "monthly_indices")
+
+    async def none():
+        return []
+
+    # independent reads asked for together: under load each would wait its turn in the SQL
+    # threads' queue after the one before (issue 11)
+    measures, kind_rows, count_rows, indices = await asyncio.gather(
+        data.rows(db, f"""select * from policy_measures{where}
+        order by case kind when 'cash' then 0 when 'in_kind' then 1 when 'service' then 2
+                  when 'leave' then 3 else 4 end, act_id, provision_id, id""", params),
+        data.rows(db, f"select kind, count(*) as n from policy_measures{kind_where} group by kind",
+                  kind_params),
+        data.rows(db, """select count(*) as total,
+        sum(age_min_months is null and age_max_months is null) as no_age from policy_measures"""),
+        data.rows(db, "select * from monthly_indices order by year, unit") if has_indices
+        else none())
+    kinds = {r["kind"]: r["n"] for r in kind_rows}
+    counts = count_rows[0]
+    total = len(measures)
+    if page is not None:
+        measures = measures[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
     ids = sorted({m["provision_id"] for m in measures})
+    chunks = [ids[i:i + 500] for i in range(0, len(ids), 500)]
     provisions = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i:i + 500]
-        marks = ", ".join(f":p{j}" for j in range(len(chunk)))
-        for r in await data.rows(db, f"select {', '.join(PROVISION_COLUMNS)} from provisions "
-                                 f"where id in ({marks})", {f"p{j}": v for j, v in enumerate(chunk)}):
+    for found in await asyncio.gather(*(data.rows(
+            db, f"select {', '.join(PROVISION_COLUMNS)} from provisions where id in ("
+            + ", ".join(f":p{j}" for j in range(len(chunk))) + ")",
+            {f"p{j}": v for j, v in enumerate(chunk)}) for chunk in chunks)):
+        for r in found:
             provisions[r["id"]] = r
-    urls = await data.provision_urls(datasette, [(m["provision_id"], m["act_id"]) for m in measures])
+    # the readable URL from the provision's own slug (read above), as data.provision_urls does
+    urls = {pid: data.provision_url(r["act_id"], r["slug"]) for pid, r in provisions.items()}
     acts = {a["id"]: a for a in await data.acts(datasette)}
     for m in measures:
         act = acts.get(m["act_id"]) or {"id": m["act_id"], "title": m["act_id"]}
         prov = provisions.get(m["provision_id"])
-        m["provision_url"] = urls.get(m["provision_id"])
+        m["provision_url"] = urls.get(m["provision_id"]) or data.act_url(m["act_id"])
         m["provision_path"] = prov["path"] if prov else None
         m["citation"] = citations.citation_string(prov, act) if prov else None
         m["act_title"] = act.get("title")
         m["kind_ru"] = KINDS.get(m["kind"], m["kind"])
         m["frequency_ru"] = FREQUENCY_RU.get(m["frequency"], m["frequency"])
-    return {"filters": f, "built": True, "total": len(measures), "all": counts["total"],
+    return {"filters": f, "built": True, "total": total, "all": counts["total"],
             "no_age_stated": counts["no_age"] or 0, "kinds": kinds, "indices": indices,
             "measures": measures}
 
@@ -155,10 +188,16 @@ async def policies_page(request, datasette):
 
     try:
         f = filters(request)
+        page = page_number(request)
     except BadFilter as exc:
         return await pages.render(datasette, request, "kb_web_policies.html", {
             "title": "Меры политики: неверный фильтр", "error": str(exc)}, status=400)
-    p = await payload(datasette, f)
+    p = await payload(datasette, f, page)
+    pages_total = max(1, -(-p["total"] // PAGE_SIZE))
+    if page > pages_total:
+        return await pages.render(datasette, request, "kb_web_policies.html", {
+            "title": "Меры политики: неверный фильтр",
+            "error": f"Страницы {page} нет: мер на {pages_total} стр."}, status=400)
 
     kinds = [{"value": k, "label": v, "count": p["kinds"].get(k, 0), "selected": f["kind"] == k,
               "url": "/policies" + _query(f, kind=None if f["kind"] == k else k)}
@@ -176,6 +215,10 @@ async def policies_page(request, datasette):
         "age_remove": "/policies" + _query(f, age=None),
         "kind_remove": "/policies" + _query(f, kind=None),
         "years_text": fmt.years_text,
+        "page": page, "pages_total": pages_total, "first_index": (page - 1) * PAGE_SIZE,
+        "prev_url": "/policies" + _query(f, page=page - 1 if page > 2 else None)
+        if page > 1 else None,
+        "next_url": "/policies" + _query(f, page=page + 1) if page < pages_total else None,
     })
 
 
