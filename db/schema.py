@@ -331,8 +331,12 @@ CREATE INDEX idx_provisions_primary_dimension ON provisions(primary_dimension);
 CREATE INDEX idx_provisions_age ON provisions(age_min_months, age_max_months, excluded,
                                               primary_dimension, act_id, position);
 CREATE INDEX idx_amendments_act ON amendments(act_id);
-CREATE INDEX idx_provision_dimensions_code ON provision_dimensions(dimension_code, is_primary);
-CREATE INDEX idx_provision_age_groups_code ON provision_age_groups(age_group_code);
+-- with the provision id, so `id in (select provision_id … where code = ?)` (the array filters of
+-- /kb/provisions through the tag tables) reads the index alone: at a million provisions one
+-- age band is 42,000 ids, each a look-up of the table's row before (issue 11: 105 → 30 ms a query)
+CREATE INDEX idx_provision_dimensions_code ON provision_dimensions(dimension_code, is_primary,
+                                                                   provision_id);
+CREATE INDEX idx_provision_age_groups_code ON provision_age_groups(age_group_code, provision_id);
 CREATE INDEX idx_fetch_log_act ON fetch_log(act_id);
 CREATE INDEX idx_observations_indicator ON observations(indicator_code, area_code, year);
 CREATE INDEX idx_indicators_dimension ON indicators(dimension_code);
