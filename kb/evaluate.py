@@ -470,6 +470,14 @@ def _headline(rep: Mapping) -> list[str]:
     return rows
 
 
+def cv_rows(report: Mapping):
+    """(part, tagger, language, figures) of a `kb eval --cv` report: per language, then «all»."""
+    for part in ("open", "blind"):
+        for tagger in ("rules", "rules_model"):
+            for lang, d in _headline(report[part][tagger]):
+                yield part, tagger, lang, d
+
+
 def format_cv_report(report: Mapping, show_errors: bool = False) -> str:
     """`kb eval --cv`: the headline figures of rules alone and rules + trained model, by act on
     the open part and on the blind part; then the open part's full report (rules + model).
@@ -481,14 +489,12 @@ def format_cv_report(report: Mapping, show_errors: bool = False) -> str:
              "",
              f"{'part':<6} {'tagger':<12} {'lang':<4} {'items':>6} {'prec':>6} {'rec':>6} "
              f"{'microF1':>7} {'macroF1':>7} {'neg.wr':>6} {'ageJ':>6}"]
-    for part in ("open", "blind"):
-        for tagger in ("rules", "rules_model"):
-            for lang, d in _headline(report[part][tagger]):
-                m = d["micro"]
-                lines.append(f"{part:<6} {tagger.replace('_', '+'):<12} {lang:<4} {d['n_items']:>6} "
-                             f"{_f(m['precision'])} {_f(m['recall'])} {_f(m['f1'], 7)} "
-                             f"{_f(d['macro_f1'], 7)} {_f(d['nonchild_wrong_share'])} "
-                             f"{_f(d['band_jaccard_child'])}")
+    for part, tagger, lang, d in cv_rows(report):
+        m = d["micro"]
+        lines.append(f"{part:<6} {tagger.replace('_', '+'):<12} {lang:<4} {d['n_items']:>6} "
+                     f"{_f(m['precision'])} {_f(m['recall'])} {_f(m['f1'], 7)} "
+                     f"{_f(d['macro_f1'], 7)} {_f(d['nonchild_wrong_share'])} "
+                     f"{_f(d['band_jaccard_child'])}")
     lines += ["", "open part, rules + model, cross-validated by act:", ""]
     lines.append(format_report({**report["open"]["rules_model"], "gold_path": report["gold_path"]},
                                show_errors=show_errors))
