@@ -27,7 +27,7 @@ from markupsafe import Markup
 from kb import citations, morph, search
 from kb.security import asgi_wrapper  # noqa: F401  (hook: CSP, query slots; kb/security.py)
 from kb import web
-from kb.web import indicators, pages
+from kb.web import indicators, pages, searching
 from kb.web.format import highlight, marks_only  # noqa: F401  (cells; kept importable here)
 
 DATABASE = "kb"
@@ -160,10 +160,12 @@ async def provision_redirect(request, datasette):
 @hookimpl
 def startup(datasette):
     """Before the first request, what every visitor of an immutable build shares and would be
-    costly per request: the age pages' ranking (kb/web/pages.py, issue 11)."""
+    costly per request: the age pages' ranking and answers (kb/web/pages.py) and the excluded
+    provisions a search's count leaves out (kb/web/searching.py, issue 11)."""
     async def inner():
         try:
             await pages.warm_age_rankings(datasette)
+            await searching.excluded_rowids(datasette)
         except Exception:       # an incomplete database: the pages rank (and fail) per request
             pass
 

@@ -308,7 +308,8 @@ async def test_an_immutable_database_answers_its_schema_and_whole_table_facets_o
     before = json.loads(first["/kb/provisions.json?age_group_codes__arraycontains=AG_AD1&_size=3"])
     assert {k: v for k, v in filtered.json().items() if k != "query_ms"} == \
         {k: v for k, v in before.items() if k != "query_ms"}
-    assert sum("count(*)" in s for s in counter.sql) >= 4   # facets and count, per request
+    # filtered by tag alone: count, facets and the first page kept too (see the test below)
+    assert not [s for s in counter.sql if "provision_age_groups" in s], counter.sql
     # the same answers as Datasette computing everything per request
     import datasette.database as dd
 
@@ -374,3 +375,192 @@ async def test_age_ranking_read_once_per_build_and_the_same_answer(corpus_build,
     # an unknown dimension is answered, not remembered
     assert (await ds.client.get("/age/15.json?dimension=NOPE")).json()["total"] == 0
     assert not [k for k in ds._kb_web_cache if isinstance(k, tuple) and "NOPE" in k]
+
+
+TAG_PAGES = ("/kb/provisions.json?age_group_codes__arraycontains=AG_AD1",
+             "/kb/provisions.json?dimension_codes__arraycontains=PRO&_size=3",
+             "/kb/provisions.json?dimension_codes__arraycontains=EDU"
+             "&age_group_codes__arraycontains=AG_PRI",
+             "/kb/provisions.json?age_group_codes__arraycontains=AG_AD1&_facet=act_year")
+
+
+def _without_timing(payload: dict) -> dict:
+    return {k: v for k, v in payload.items() if k not in ("query_ms",)}
+
+
+async def test_a_page_filtered_by_tag_is_counted_faceted_and_read_once(corpus_build,
+                                                                       monkeypatch):
+    """kb/immutable.py: `?…__arraycontains=` alone (its parameters are tag codes) has its
+    count, its facets and its first page of rows read once per served build; the next page
+    (`_next`), another filter or a search beside it are read per request; every answer is that
+    of a Datasette computing everything per request."""
+    from kb.serve import make_datasette
+
+    counter = _Counter(monkeypatch)
+    ds = make_datasette(corpus_build[0])
+    first = {path: (await ds.client.get(path)).json() for path in TAG_PAGES}
+    assert all(first[p]["filtered_table_rows_count"] > 0 for p in TAG_PAGES), first
+    counter.reset()
+    for path in TAG_PAGES:
+        again = await ds.client.get(path)
+        assert again.status_code == 200
+        assert _without_timing(again.json()) == _without_timing(first[path])
+    assert not [s for s in counter.sql if "provision_age_groups" in s
+                or "provision_dimensions" in s], counter.sql
+    html = await ds.client.get("/kb/provisions?age_group_codes__arraycontains=AG_AD1")
+    assert html.status_code == 200 and not [s for s in counter.sql if "count(*)" in s]
+    # per request: a later page, a free-text filter beside the tag, a search beside it
+    per_request = [f"{TAG_PAGES[0]}&_next={first[TAG_PAGES[0]]['next']}",
+                   f"{TAG_PAGES[0]}&heading__contains=" + urllib.parse.quote("ребен"),
+                   f"{TAG_PAGES[0]}&_search=" + urllib.parse.quote("детей")]
+    for path in per_request:
+        await ds.client.get(path)
+        counter.reset()
+        assert (await ds.client.get(path)).status_code == 200
+        assert sum("count(*)" in s for s in counter.sql) >= 2, (path, counter.sql)
+    # the same answers as Datasette without the cache
+    monkeypatch.setattr("kb.immutable.cache_database", lambda db: False)
+    plain = make_datasette(corpus_build[0])
+    for path in TAG_PAGES + tuple(per_request):
+        got = (await ds.client.get(path)).json()
+        want = (await plain.client.get(path)).json()
+        for key in ("rows", "facet_results", "filtered_table_rows_count", "next"):
+            assert got[key] == want[key], (path, key)
+
+
+def test_which_filtered_queries_an_immutable_database_keeps():
+    from kb.immutable import is_tag_filtered
+
+    through = ("id in (select provision_id from provision_age_groups "
+               "where age_group_code = :p0)")
+    facet = (f"select kind as value, count(*) as count from (select * from provisions where "
+             f"{through}) where kind is not null group by kind order by count desc limit 31")
+    rows = f"select * from provisions where {through} order by act_id limit 51"
+    assert is_tag_filtered(facet, {"p0": "AG_AD1"})
+    assert is_tag_filtered(rows, {"p0": "AG_AD1"})
+    both = rows.replace("where id", "where id in (select provision_id from provision_dimensions "
+                                     "where dimension_code = :p1) and id")
+    assert is_tag_filtered(both, {"p0": "AG_AD1", "p1": "PRO"})
+    # another parameter (a free-text filter, a later page's key), free text, a search: no
+    assert not is_tag_filtered(rows.replace("order", "and heading like :p1 order"),
+                               {"p0": "AG_AD1", "p1": "%ребен%"})
+    assert not is_tag_filtered(rows, {"p0": "опека над детьми"})
+    # the tag's parameter also used by another filter (Datasette 0.65 names both p0)
+    assert not is_tag_filtered(rows.replace("where id", "where heading like :p0 and id"),
+                               {"p0": "AG_AD1"})
+    assert not is_tag_filtered(rows, {})
+    assert not is_tag_filtered(rows.replace("order", "and rowid in (select rowid from "
+                                            "provisions_fts where provisions_fts match "
+                                            "escape_fts(:p0)) order"), {"p0": "AG_AD1"})
+    assert not is_tag_filtered("select count(*), random() from provisions where " + through,
+                               {"p0": "AG_AD1"})
+
+
+SEARCH_AND_AGE = ("/search.json?q=" + urllib.parse.quote("детей"),
+                  "/search.json?q=" + urllib.parse.quote("детей") + "&dimension=PRO&page=2",
+                  "/search?q=" + urllib.parse.quote("опек*") + "&status=in_force",
+                  "/search?q=" + urllib.parse.quote("несуществующееслово"),
+                  "/age/15.json", "/age/7.json?dimension=EDU", "/age/15", "/age/3?dimension=HLT")
+
+
+async def test_search_and_age_answers_are_kept_per_build_and_the_same(corpus_build,
+                                                                      monkeypatch):
+    """kb/web/data.py remembered(): a search (words, filters, language, page) and an age
+    (years, known dimension) are answered once per served build, in a bounded LRU; the pages
+    say what they say when every request computes its answer."""
+    from kb.serve import make_datasette
+    from kb.web import data
+
+    counter = _Counter(monkeypatch)
+    ds = make_datasette(corpus_build[0])
+    first = {}
+    for path in SEARCH_AND_AGE:
+        response = await ds.client.get(path)
+        assert response.status_code == 200, (path, response.text[:300])
+        first[path] = response.text
+    counter.reset()
+    for path in SEARCH_AND_AGE:
+        assert (await ds.client.get(path)).text == first[path], path
+    assert not [s for s in counter.sql if "provisions_fts" in s or "rowid in" in s], counter.sql
+    store = data.answers(ds)
+    assert store.hits >= len(SEARCH_AND_AGE) and 0 < len(store.items) <= data.MAX_ANSWERS
+    # an unknown dimension is answered, not kept
+    assert (await ds.client.get("/age/15.json?dimension=NOPE")).json()["total"] == 0
+    assert not [k for k in store.items if "NOPE" in k]
+    # the same as computing every answer per request
+    monkeypatch.setattr(data, "answers", lambda datasette: None)
+    plain = make_datasette(corpus_build[0])
+    for path in SEARCH_AND_AGE:
+        assert (await plain.client.get(path)).text == first[path], path
+
+
+def test_the_answers_lru_is_bounded_by_count_and_bytes():
+    from kb.web.data import Answers
+
+    store = Answers(size=3, max_bytes=800)
+    for i in range(5):
+        store.put(i, str(i), 10)
+    assert list(store.items) == [2, 3, 4] and store.bytes == 30
+    store.put("big", "x", 101)              # more than an eighth of the bytes: not kept
+    assert store.get("big") is None
+    for i in range(5, 12):
+        store.put(i, str(i), 100)
+    assert store.bytes <= 800 and len(store.items) <= 3
+
+
+FORMER_MATCHES = """select p.id, p.act_id, a.form as act_form, a.status as act_status,
+    p.dimension_codes, p.age_group_codes, p.path, p.heading, p.kind, p.number, p.position
+    from provisions_fts join provisions p on p.rowid = provisions_fts.rowid
+    join acts a on a.id = p.act_id
+    where provisions_fts match :q and p.excluded = 0
+    order by bm25(provisions_fts, 4.0, 1.0, 1.0), a.status = 'repealed', p.rowid
+    limit :limit"""
+
+
+@pytest.mark.parametrize("limit", [2000, 30, 3])
+async def test_search_ranks_from_the_index_first_and_finds_the_same(corpus_build, monkeypatch,
+                                                                    limit):
+    """kb/web/searching.py: an unfiltered search ranks the best rowids from the index, then
+    reads their rows (_ranked_first); its count is the matches' rowids less the excluded ones;
+    its facets are counted per distinct value. The same rows, order, count and facets as
+    ranking after the join and counting with it."""
+    from kb import search
+    from kb.serve import make_datasette
+    from kb.web import searching
+
+    monkeypatch.setattr(searching, "MAX_MATCHES", limit)
+    ds = make_datasette(corpus_build[0])
+    c = sqlite3.connect(f"file:{corpus_build[0]}?mode=ro", uri=True)
+    used = []
+    ranked_first = searching._ranked_first
+
+    async def recorded(*args):
+        found = await ranked_first(*args)
+        used.append(found is not None)
+        return found
+
+    monkeypatch.setattr(searching, "_ranked_first", recorded)
+    for q in ["детей", "опек*", "пособий", "буллинг OR насилие", '"право на образование"',
+              "ребенок инвалид"]:
+        fts = search.build_fts_query(q)
+        got = await searching.matches(ds, q, {}, False)
+        want = [dict(zip([d[0] for d in cur.description], r)) for cur in
+                [c.execute(FORMER_MATCHES, {"q": fts, "limit": limit})] for r in cur.fetchall()]
+        assert got == want, q
+        count = c.execute("select count(*) from provisions_fts join provisions p on p.rowid = "
+                          "provisions_fts.rowid join acts a on a.id = p.act_id where "
+                          "provisions_fts match :q and p.excluded = 0", {"q": fts}).fetchone()[0]
+        assert await searching.count(ds, q, {}, False) == count, q
+        former = {k: {} for k in searching.FILTERS}
+        for r in got:
+            for key, column in (("dimension", "dimension_codes"), ("age", "age_group_codes")):
+                for code in json.loads(r[column] or "[]"):
+                    if code:
+                        former[key][code] = former[key].get(code, 0) + 1
+            for key, column in (("act", "act_id"), ("form", "act_form"),
+                                ("status", "act_status")):
+                if r[column] not in (None, ""):
+                    former[key][r[column]] = former[key].get(r[column], 0) + 1
+        assert searching.facet_counts(got) == former, q
+    assert any(used), "ranked from the index at least once"
+    c.close()

@@ -121,11 +121,21 @@ def _page_number(request) -> int:
 
 
 async def _search_payload(request, datasette) -> dict:
+    """The search's answer, kept per served build by its words, filters, language and page
+    (data.remembered: an immutable file gives each the same answer; bounded LRU)."""
     q = (request.args.get("q") or "").strip()[:500]
     f = _filters(request)
     kazakh = searching.wants_kazakh(q, request.args.get("lang"))
-    found = await searching.matches(datasette, q, f, kazakh)
     page = _page_number(request)
+    return await data.remembered(
+        datasette, ("search", q, tuple(sorted(f.items())), kazakh, page,
+                    searching.MAX_MATCHES, searching.PAGE_SIZE),
+        lambda: _compute_search_payload(datasette, q, f, kazakh, page))
+
+
+async def _compute_search_payload(datasette, q: str, f: dict, kazakh: bool,
+                                  page: int) -> dict:
+    found = await searching.matches(datasette, q, f, kazakh)
     shown = found[(page - 1) * searching.PAGE_SIZE: page * searching.PAGE_SIZE]
     urls = await data.provision_urls(datasette, [(r["id"], r["act_id"]) for r in shown])
     acts = {a["id"]: a for a in await data.acts(datasette)}
@@ -594,8 +604,9 @@ async def _age_ranked(datasette, months: int, dimension: str | None) -> list[dic
 
 
 async def warm_age_rankings(datasette) -> None:
-    """Rank the ages the pages link to (0 to 18 years) before the first request: startup hook
-    of kb/plugin.py, for an immutable kb database (a mutable one is ranked per request)."""
+    """Rank the ages the pages link to (0 to 18 years), and make their pages' answers, before
+    the first request: startup hook of kb/plugin.py, for an immutable kb database (a mutable
+    one is ranked per request)."""
     try:
         db = data.db_of(datasette)
     except KeyError:
@@ -604,6 +615,11 @@ async def warm_age_rankings(datasette) -> None:
         return
     for years in range(0, 19):
         await _age_ranked(datasette, years * 12, None)
+    # and their answers, kept like any other (data.remembered): /age/N.json is 2,600 rows,
+    # 2 MB of JSON at a million provisions (90 ms of the server's CPU to make, issue 11)
+    for years in range(0, 19):
+        await _age_answer(datasette, years, None, None, as_json=True)
+        await _age_answer(datasette, years, None, AGE_GROUP_LIMIT)
 
 
 async def _age_payload(datasette, years: int, dimension: str | None, limit: int | None):
@@ -658,12 +674,30 @@ async def _age_payload(datasette, years: int, dimension: str | None, limit: int 
             "total": sum(g["total"] for g in groups), "groups": groups}
 
 
+async def _age_answer(datasette, years: int, dimension: str | None, limit: int | None,
+                      as_json: bool = False):
+    """_age_payload (or its JSON text), kept per served build for an age and a known
+    dimension or none (data.remembered); an unknown dimension is answered, not kept."""
+    async def compute():
+        payload = await _age_payload(datasette, years, dimension, limit)
+        return json.dumps(payload, ensure_ascii=False) if as_json else payload
+
+    if dimension and dimension not in {d["code"] for d in await data.dimensions(datasette)}:
+        return await compute()
+    return await data.remembered(datasette, ("age", years, dimension or None, limit, as_json,
+                                             AGE_JSON_LIMIT),
+                                 compute, size=len if as_json else None)
+
+
 async def age_json(request, datasette):
     years, error = _age(request)
     if error:
         return json_response({"error": error}, status=404)
-    return json_response(await _age_payload(datasette, years, request.args.get("dimension"),
-                                            None))
+    body = await _age_answer(datasette, years, request.args.get("dimension"), None,
+                             as_json=True)
+    response = Response(body, status=200, content_type="application/json; charset=utf-8")
+    response.headers["Cache-Control"] = "max-age=3600"
+    return response
 
 
 async def age_page(request, datasette):
@@ -671,8 +705,8 @@ async def age_page(request, datasette):
     if error:
         return await not_found(datasette, request, error)
     dimension = request.args.get("dimension") or None
-    payload = await _age_payload(datasette, years, dimension,
-                                 None if dimension else AGE_GROUP_LIMIT)
+    payload = await _age_answer(datasette, years, dimension,
+                                None if dimension else AGE_GROUP_LIMIT)
     return await render(datasette, request, "kb_web_age.html", {
         "title": f"Что действует в {years} лет", "p": payload, "ages": range(0, 19),
         "limit": AGE_GROUP_LIMIT, "years_text": fmt.years_text})
