@@ -91,6 +91,11 @@ class DimensionModel:
         self.codes: list[str] = list(weights["codes"])
         self.intercepts: dict[str, float] = dict(weights["intercepts"])
         self.weights: dict[str, dict[str, float]] = {f: dict(w) for f, w in weights["features"].items()}
+        # the same weights as (code index, weight) pairs, and the intercepts as a list: the
+        # scoring loop below runs for every provision with a child context
+        index = {c: i for i, c in enumerate(self.codes)}
+        self._pairs = {f: tuple((index[c], w) for c, w in ws.items()) for f, ws in self.weights.items()}
+        self._bias = [float(self.intercepts[c]) for c in self.codes]
         self.data_sha256: str = weights["data_sha256"]
         model = config["model"]
         self.bigrams = bool(model.get("bigrams", True))
@@ -107,11 +112,15 @@ class DimensionModel:
         return cls(json.loads(path.read_text(encoding="utf-8")), load_config(model_dir))
 
     def probabilities(self, features: Iterable[str]) -> dict[str, float]:
-        z = dict(self.intercepts)
-        for f in set(features):
-            for code, w in self.weights.get(f, {}).items():
-                z[code] += w
-        return {c: 1.0 / (1.0 + math.exp(-v)) for c, v in z.items()}
+        z = self._bias[:]
+        get = self._pairs.get
+        for f in set(features):       # binary features, as in training
+            pairs = get(f)
+            if pairs:
+                for i, w in pairs:
+                    z[i] += w
+        exp = math.exp
+        return {c: 1.0 / (1.0 + exp(-v)) for c, v in zip(self.codes, z)}
 
     def threshold(self, code: str) -> float:
         return self.thresholds.get(code, self.add_threshold)
