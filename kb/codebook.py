@@ -30,7 +30,7 @@ EVAL_JSON = DOCS / "eval-dev.json"
 AUDIT_JSON = DOCS / "eval-audit.json"
 AUDIT_GOLD = paths.DATA_DIR / "gold" / "audit.jsonl"
 REAL_JSON = DOCS / "eval-real.json"
-REAL_GOLD = paths.DATA_DIR / "gold" / "real" / "gold.jsonl"
+REAL_GOLD = paths.REAL_GOLD
 REAL_AGREEMENT = paths.DATA_DIR / "gold" / "real" / "agreement.json"
 
 LABELLING_RULES = (
@@ -299,13 +299,11 @@ def write_real_json(corpus: Path, generated_at: str, path: Path = REAL_JSON) -> 
 
     cv = cross_validate(REAL_GOLD, corpus)
     cv["generated_at"] = generated_at
-    wrong: set = set()
+    wrong = {e["key"] for e in cv["open"]["rules_model"]["errors"]}
     for part in ("open", "blind"):
         for tagger in ("rules", "rules_model"):
-            rep = cv[part][tagger]
-            if part == "open" and tagger == "rules_model":
-                wrong = {e["key"] for e in rep["errors"]}
-            rep.pop("errors")   # the error groups stay; `kb eval --cv --errors` lists the open part's
+            # the error groups stay; `kb eval --cv --errors` lists the open part's errors
+            cv[part][tagger].pop("errors")
     examples: dict[str, list[str]] = {}
     for item in cv.pop("open_items", []):
         key = f"{item['act_id']}/{item['position']}" + (" (kk)" if item["source"].endswith("_kk") else "")

@@ -27,13 +27,15 @@ from functools import lru_cache
 from itertools import islice
 from typing import IO, Iterable, Iterator
 
+from kb import paths
+
 __all__ = ["TAGGER_VERSION", "LANGS", "Tagger", "empty_tags", "get_tagger", "tag_jsonl",
            "train_model", "cross_validate", "shipped_model_weights", "REAL_GOLD"]
 
 TAGGER_VERSION = "rules-8"     # the trained model's weights are data (kb/data/tagger_model):
                                # the build's data hash re-tags when they change
 
-REAL_GOLD = __import__("kb.paths", fromlist=["DATA_DIR"]).DATA_DIR / "gold" / "real" / "gold.jsonl"
+REAL_GOLD = paths.REAL_GOLD
 
 LANGS = {"ru": "ru", "kk": "kk", "en": "en", "rus": "ru", "kaz": "kk", "eng": "en"}
 
@@ -183,7 +185,6 @@ def tag_jsonl(in_fp: IO[str], out_fp: IO[str], batch_size: int = 256) -> int:
 def train_model(gold=None, corpus_dir=None, write: bool = True) -> dict:
     """`kb train`: fit the dimension model on the open part of the gold set; the weights object
     (written to kb/data/tagger_model/weights.json unless write=False)."""
-    from kb import paths
     from kb.tagging.training import train
 
     return train(gold or REAL_GOLD, corpus_dir or paths.DEFAULT_CORPUS, write=write)
@@ -191,7 +192,6 @@ def train_model(gold=None, corpus_dir=None, write: bool = True) -> dict:
 
 def cross_validate(gold=None, corpus_dir=None, folds: int = 8) -> dict:
     """`kb eval --cv`: rules and rules + model, by act on the open part and on the blind part."""
-    from kb import paths
     from kb.tagging.training import cross_validate as cv
 
     return cv(gold or REAL_GOLD, corpus_dir or paths.DEFAULT_CORPUS, folds=folds)

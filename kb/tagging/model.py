@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from spacy.attrs import IS_ALPHA, LENGTH, NORM
+from spacy.lang.ru.stop_words import STOP_WORDS as RU_STOP_WORDS
 
 from kb import paths
 
 MODEL_DIR = paths.DATA_DIR / "tagger_model"
 # function words carry weight in the model but say nothing to a reader: never shown as evidence
-_STOP_WORDS = frozenset(__import__("spacy.lang.ru.stop_words", fromlist=["STOP_WORDS"]).STOP_WORDS) | {
+_STOP_WORDS = frozenset(RU_STOP_WORDS) | {
     "және", "немесе", "мен", "пен", "бен", "да", "де", "үшін", "бойынша", "туралы", "осы"}
 CONFIG_FILE = "config.cfg"
 WEIGHTS_FILE = "weights.json"

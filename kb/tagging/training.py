@@ -23,7 +23,7 @@ from kb import paths
 from kb.tagging.model import (MODEL_DIR, WEIGHTS_FILE, DimensionModel, _scorable, combine,
                               doc_features, load_config, word_keys)
 
-REAL_GOLD = paths.DATA_DIR / "gold" / "real" / "gold.jsonl"
+REAL_GOLD = paths.REAL_GOLD
 BLIND_SPEC = paths.DATA_DIR / "gold" / "real" / "blind.yml"
 _ARTICLE = re.compile(r"art\d+(?:-\d+)*")
 

@@ -40,19 +40,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    db = build_fixture_db(tmp_path_factory.mktemp("browserdb") / "kb.db")
-    port = free_port()
-    datasette = Path(sys.executable).parent / "datasette"
-    log = open(tmp_path_factory.mktemp("log") / "datasette.log", "w+")
-    proc = subprocess.Popen(
-        [str(datasette), "serve", "-i", str(db), "--metadata", str(REPO / "metadata.yml"),
-         "-h", "127.0.0.1", "-p", str(port), "--setting", "sql_time_limit_ms", "3000"],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+def running_server(cmd: list[str], port: int, log_path: Path, name: str, timeout: float,
+                   poll: float = 0.2):
+    """Start `cmd` (a server on 127.0.0.1:port), wait for /-/versions.json, yield its base URL,
+    stop it (a generator for module fixtures)."""
+    log = open(log_path, "w+")
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 urllib.request.urlopen(base + "/-/versions.json", timeout=2).read()
@@ -60,8 +56,8 @@ def server(tmp_path_factory):
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     log.seek(0)
-                    raise RuntimeError("datasette did not start:\n" + log.read())
-                time.sleep(0.2)
+                    raise RuntimeError(f"{name} did not start:\n" + log.read())
+                time.sleep(poll)
         yield base
     finally:
         proc.terminate()
@@ -70,6 +66,17 @@ def server(tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    db = build_fixture_db(tmp_path_factory.mktemp("browserdb") / "kb.db")
+    port = free_port()
+    datasette = Path(sys.executable).parent / "datasette"
+    yield from running_server(
+        [str(datasette), "serve", "-i", str(db), "--metadata", str(REPO / "metadata.yml"),
+         "-h", "127.0.0.1", "-p", str(port), "--setting", "sql_time_limit_ms", "3000"],
+        port, tmp_path_factory.mktemp("log") / "datasette.log", "datasette", timeout=30)
 
 
 @pytest.fixture(scope="module")

@@ -2,16 +2,13 @@
 indicator's map, on a real `datasette` server over the session's corpus build (real
 observations, amendments and links). Screenshots: test-artifacts/web-indicator-*.png.
 """
-import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from test_browser import ARTIFACTS, REPO, browser, free_port, page  # noqa: E402,F401
+from test_browser import ARTIFACTS, browser, free_port, page, running_server  # noqa: E402,F401
 
 pytestmark = pytest.mark.browser
 
@@ -19,31 +16,10 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def corpus_server(corpus_build, tmp_path_factory):
     port = free_port()
-    log = open(tmp_path_factory.mktemp("log") / "kb-serve.log", "w+")
-    proc = subprocess.Popen(
+    yield from running_server(
         [sys.executable, "-c", "import sys; from kb.serve import serve; "
          f"serve({str(corpus_build[0])!r}, '127.0.0.1', {port}, 3000)"],
-        cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/-/versions.json", timeout=2).read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    raise RuntimeError("kb serve did not start:\n" + log.read())
-                time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        port, tmp_path_factory.mktemp("log") / "kb-serve.log", "kb serve", timeout=60, poll=0.3)
 
 
 def shot(page, name):
