@@ -307,6 +307,7 @@ def pipeline_versions(options: BuildOptions | None = None) -> dict[str, str]:
     from scrapers.texts import TEXTS_VERSION
     from kb.policies import POLICIES_VERSION
     from kb.indicator_links import LINKS_VERSION
+    from kb.contents import CONTENTS_VERSION
 
     data_hash = hashlib.sha256()
     for path in sorted(paths.DATA_DIR.rglob("*")):
@@ -315,7 +316,8 @@ def pipeline_versions(options: BuildOptions | None = None) -> dict[str, str]:
             data_hash.update(rel.encode() + b"\0" + path.read_bytes())
     versions = {"schema": str(schema.SCHEMA_VERSION), "parser": PARSER_VERSION,
                 "texts": TEXTS_VERSION, "adilet_text": TEXTFILE_VERSION, "tagger": TAGGER_VERSION, "data": data_hash.hexdigest()[:16],
-                "policies": POLICIES_VERSION, "links": LINKS_VERSION}
+                "policies": POLICIES_VERSION, "links": LINKS_VERSION,
+                "contents": CONTENTS_VERSION}
     for name in ("seed_path", "texts_config"):
         path = getattr(options, name, None)
         if path is not None:
@@ -549,6 +551,11 @@ def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage
             from db.links import load_links
 
             load_links(db, previous_db if loader.reused_ids else None, loader.reused_ids)
+        with _stage("contents"):
+            # each act's table of contents, counted (issue 11); the acts copied keep theirs
+            from db.contents import load_contents
+
+            load_contents(db, previous_db if loader.reused_ids else None, loader.reused_ids)
         with _stage("indexes"):
             db.conn.executescript(schema.INDEXES)
         with _stage("views"):

@@ -201,6 +201,10 @@ def create_views(conn) -> str:
     from db.links import load_links
 
     load_links(sqlite_utils.Database(conn))
+    # and each act's contents, as the build computes them (db/contents.py, issue 11)
+    from db.contents import load_contents
+
+    load_contents(sqlite_utils.Database(conn))
     return "db.views"
 
 

@@ -149,6 +149,11 @@ def test_a_changed_page_is_parsed_and_the_others_reused(tmp_path, corpus_dir):
     events = ("select indicator_code, date, form, number, action, act_id, provisions "
               "from indicator_law_events order by 1, 2, 6, 5, 3, 4")
     assert conn.execute(events).fetchall() == full.execute(events).fetchall()
+    # each act's contents copied for the acts reused, computed for the changed one (issue 11)
+    contents = "select * from act_contents order by act_id, seq"
+    assert conn.execute(contents).fetchall() == full.execute(contents).fetchall()
+    assert {r[0] for r in conn.execute("select distinct act_id from act_contents")} == \
+        {r[0] for r in conn.execute("select id from acts")}
 
 
 def test_law_events_are_recomputed_from_the_links_and_amendments_of_the_build(corpus_build_copy):

@@ -564,3 +564,100 @@ async def test_search_ranks_from_the_index_first_and_finds_the_same(corpus_build
         assert searching.facet_counts(got) == former, q
     assert any(used), "ranked from the index at least once"
     c.close()
+
+
+async def test_act_contents_from_the_build_give_the_same_act_pages(corpus_build, monkeypatch):
+    """db/contents.py: each act's table of contents is computed by the build (act_contents);
+    every act page made from it is the page made from the act's provisions per request, and
+    its links reach every section, chapter and article of the act (or, without articles, its
+    top-level parts and paragraphs)."""
+    from kb.serve import make_datasette
+    from kb.web import data
+
+    c = sqlite3.connect(f"file:{corpus_build[0]}?mode=ro", uri=True)
+    acts = [r[0] for r in c.execute("select id from acts order by id")]
+    assert c.execute("select count(distinct act_id) from act_contents").fetchone()[0] > 0
+    ds = make_datasette(corpus_build[0])
+    built = {}
+    read = []
+    execute = data.rows
+
+    async def recorded(db, sql, params=None):
+        read.append(sql)
+        return await execute(db, sql, params)
+
+    monkeypatch.setattr(data, "rows", recorded)
+    for act in acts:
+        response = await ds.client.get(f"/acts/{act}")
+        assert response.status_code == 200, act
+        built[act] = response.text
+    # no request read the act's provisions beyond counting them
+    assert not [s for s in read if "dimension_codes" in s and "from provisions" in s]
+    for act in acts:
+        has_articles = c.execute("select 1 from provisions where act_id = ? and kind = 'article'",
+                                 (act,)).fetchone()
+        kinds = "('section', 'chapter', 'article')" if has_articles else \
+            "('section', 'chapter', 'article', 'paragraph')"
+        for (slug,) in c.execute(f"select slug from provisions where act_id = ? and kind in "
+                                 f"{kinds}", (act,)):
+            assert f'href="/acts/{act}/{slugs_path(slug)}"' in built[act], (act, slug)
+    # the same pages from the provisions, per request (a build without the table)
+    has_table = data.has_table
+
+    async def without(datasette, table):
+        return False if table == "act_contents" else await has_table(datasette, table)
+
+    monkeypatch.setattr(data, "has_table", without)
+    plain = make_datasette(corpus_build[0])
+    for act in acts:
+        assert (await plain.client.get(f"/acts/{act}")).text == built[act], act
+    c.close()
+
+
+def slugs_path(slug: str) -> str:
+    from kb.web import slugs
+
+    return slugs.slug_to_path(slug)
+
+
+async def test_a_provision_page_reads_together_and_not_the_acts_slug_map(corpus_build,
+                                                                        monkeypatch):
+    """kb/web/pages.py provision_context: the page's reads go to the SQL threads in one turn
+    (data.read_together) and each link carries its own slug; the act's whole slug map is not
+    read. The same pages as with the slugs from the act's map."""
+    from kb.serve import make_datasette
+    from kb.web import data, slugs
+
+    c = sqlite3.connect(f"file:{corpus_build[0]}?mode=ro", uri=True)
+    # provisions with ancestors, an article above them, children and neighbours
+    sample = c.execute("""select act_id, slug from provisions where rowid % 97 = 0
+                          order by rowid limit 40""").fetchall()
+    sample += c.execute("""select act_id, slug from provisions where kind = 'article'
+                           order by rowid limit 5""").fetchall()
+    c.close()
+    ds = make_datasette(corpus_build[0])
+    await ds.client.get("/")
+    counter = _Counter(monkeypatch)
+    act_slugs = data.act_slugs
+
+    async def no_slug_map(*args):
+        raise AssertionError("the act's slug map was read")
+
+    monkeypatch.setattr(data, "act_slugs", no_slug_map)
+    pages = {}
+    for act, slug in sample:
+        path = f"/acts/{act}/{slugs.slug_to_path(slug)}"
+        counter.reset()
+        response = await ds.client.get(path)
+        assert response.status_code == 200, path
+        assert counter.calls <= 3, (path, counter.calls)    # the provision, then the rest
+        pages[path] = response.text
+    monkeypatch.setattr(data, "act_slugs", act_slugs)
+
+    async def without_slugs(datasette):
+        return False
+
+    monkeypatch.setattr(data, "has_slug", without_slugs)
+    plain = make_datasette(corpus_build[0])
+    for path, html in pages.items():
+        assert (await plain.client.get(path)).text == html, path

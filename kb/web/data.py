@@ -14,6 +14,7 @@ from collections import OrderedDict
 from kb.web import slugs
 
 DATABASE = "kb"
+MAX_SLUG_MAPS = 64          # whole-act slug maps kept (an LRU: a code's is 5,000 slugs)
 
 
 def db_of(datasette):
@@ -30,6 +31,35 @@ async def rows_unlimited(db, sql, params=None) -> list[dict]:
         cursor = conn.execute(sql, params or {})
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, r)) for r in cursor.fetchall()]
+
+    return await db.execute_fn(run)
+
+
+async def read_together(db, reads):
+    """Run `reads(read)` in one turn of the SQL threads, where `read(sql, params)` → rows as
+    dicts: several small reads of one page (and reads that depend on each other) wait in the
+    threads' queue once, not once each (issue 11: under load each turn waited behind the
+    other pages' queries). Held to the SQL time limit like db.execute (its checks restart at
+    each read); an interrupted read raises QueryInterrupted, as db.execute does."""
+    import sqlite3
+
+    import datasette.database as dd
+
+    limit_ms = db.ds.sql_time_limit_ms
+
+    def run(conn):
+        def read(sql, params=None):
+            with dd.sqlite_timelimit(conn, limit_ms):
+                try:
+                    cursor = conn.execute(sql, params or {})
+                    names = [d[0] for d in cursor.description]
+                    return [dict(zip(names, r)) for r in cursor.fetchall()]
+                except (sqlite3.OperationalError, sqlite3.DatabaseError) as e:
+                    if e.args == ("interrupted",):
+                        raise dd.QueryInterrupted(e, sql, params)
+                    raise
+
+        return reads(read)
 
     return await db.execute_fn(run)
 
@@ -63,12 +93,17 @@ async def has_table(datasette, table: str) -> bool:
 # --- slugs and URLs --------------------------------------------------------------------------
 
 
+async def has_slug(datasette) -> bool:
+    """The provisions carry their slug (every build since the slug scheme)."""
+    return "slug" in await columns(datasette, "provisions")
+
+
 async def act_slugs(datasette, act_id: str) -> dict[str, str]:
     """provision id → slug for one act (the slug column, or derived from the tree)."""
-    cache = _cache(datasette)
-    key = ("slugs", act_id)
-    if key in cache:
-        return cache[key]
+    cache = _cache(datasette).setdefault("slugs", OrderedDict())
+    if act_id in cache:
+        cache.move_to_end(act_id)
+        return cache[act_id]
     db = db_of(datasette)
     if "slug" in await columns(datasette, "provisions"):
         found = await rows(db, "select id, slug from provisions where act_id = :a", {"a": act_id})
@@ -78,9 +113,11 @@ async def act_slugs(datasette, act_id: str) -> dict[str, str]:
                                   from provisions where act_id = :a order by position""",
                            {"a": act_id})
         result = slugs.derive_slugs(found)
-    if len(cache) > 256:  # bounded: whole-act slug maps of a million provisions fill memory
-        cache.clear()
-    cache[key] = result
+    # bounded, in their own LRU: whole-act slug maps of a million provisions fill memory, and
+    # clearing the page cache they once shared dropped the answers kept beside them (issue 11)
+    cache[act_id] = result
+    while len(cache) > MAX_SLUG_MAPS:
+        cache.popitem(last=False)
     return result
 
 

@@ -19,7 +19,7 @@ from datasette.database import QueryInterrupted
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import Response
 
-from kb import citations, search
+from kb import citations, contents, search
 from kb.web import STATIC, data, format as fmt, indicators as indicator_pages, searching, slugs
 from kb.web import policies as policy_pages
 
@@ -235,7 +235,7 @@ async def search_page(request, datasette):
 
 # --- acts ------------------------------------------------------------------------------------
 
-TREE_KINDS = ("section", "chapter", "article")
+TREE_KINDS = contents.TREE_KINDS
 
 
 async def acts_page(request, datasette):
@@ -246,39 +246,17 @@ async def acts_page(request, datasette):
 
 
 def _contents(provisions: list[dict], slug_map: dict) -> list[dict]:
-    """The act's tree of sections, chapters and articles (or top-level points without
-    articles), each with how many tagged provisions it holds and their dimensions."""
-    by_id = {p["id"]: dict(p, children=[], tagged=0, dims=set()) for p in provisions}
-    has_articles = any(p["kind"] == "article" for p in provisions)
-    shown = set(TREE_KINDS) if has_articles else set(TREE_KINDS) | {"part", "paragraph"}
-    roots = []
-    for p in provisions:
-        node = by_id[p["id"]]
-        dims = searching.data_json(p["dimension_codes"]) if not p["excluded"] else []
-        # count this provision in every shown ancestor (and itself)
-        cur = node
-        while cur is not None:
-            if cur["kind"] in shown and dims:
-                cur["tagged"] += 1
-                cur["dims"].update(dims)
-            cur = by_id.get(cur["parent_id"])
-        if p["kind"] not in shown:
-            continue
-        if p["kind"] == "part" and not has_articles:
-            parent = by_id.get(p["parent_id"])
-            if parent and parent["kind"] == "part":
-                continue
-        # attach to the nearest shown ancestor
-        parent = by_id.get(p["parent_id"])
-        while parent is not None and parent["kind"] not in shown:
-            parent = by_id.get(parent["parent_id"])
-        node["url"] = None
-        (parent["children"] if parent else roots).append(node)
-    for node in by_id.values():
+    """The act's tree of sections, chapters and articles (kb/contents.py), labelled."""
+    return _labelled(contents.contents_tree(provisions, slug_map))
+
+
+def _labelled(tree: list[dict]) -> list[dict]:
+    stack = list(tree)
+    while stack:
+        node = stack.pop()
         node["label"] = fmt.provision_label(node)
-        node["dims"] = sorted(node["dims"])
-        node["slug"] = slug_map.get(node["id"])
-    return roots
+        stack.extend(node["children"])
+    return tree
 
 
 def _child_dimensions(value) -> list[str]:
@@ -301,20 +279,40 @@ async def act_page(request, datasette):
     db = data.db_of(datasette)
     # independent reads asked for together: under load each waits its turn in the SQL
     # threads' queue once, not once after another (issue 11)
-    provisions, slug_map, texts, versions, notes = await asyncio.gather(
-        data.rows(db, """select id, parent_id, kind, number, heading, excluded,
-            dimension_codes, position from provisions where act_id = :a order by position""",
-                  {"a": act_id}),
-        data.act_slugs(datasette, act_id),
+    texts, versions, notes = await asyncio.gather(
         data.rows(db, "select * from act_texts where act_id = :a", {"a": act_id}),
         data.rows(db, """select * from act_versions where act_id = :a
             order by date desc limit 20""", {"a": act_id}),
         data.rows(db, """select * from amendments where act_id = :a
             and provision_id is null order by amending_date desc, id limit 50""", {"a": act_id}))
-    tree = _contents(provisions, slug_map)
+    if await data.has_table(datasette, "act_contents"):
+        # the contents computed by the build (db/contents.py): the act's nodes by index, not
+        # every provision of the act read and walked per request (issue 11)
+        nodes, counted = await asyncio.gather(
+            data.rows(db, f"""select {", ".join(contents.NODE_FIELDS)} from act_contents
+                where act_id = :a order by seq""", {"a": act_id}),
+            data.rows(db, "select count(*) as n from provisions where act_id = :a",
+                      {"a": act_id}))
+        tree = _labelled(contents.unflatten(nodes))
+        provision_count = counted[0]["n"]
+        tagged, child_dims = act.get("child_provisions"), _child_dimensions(
+            act.get("child_dimensions"))
+    else:   # an older build: from the act's provisions
+        provisions, slug_map = await asyncio.gather(
+            data.rows(db, """select id, parent_id, kind, number, heading, excluded,
+                dimension_codes, position from provisions where act_id = :a order by position""",
+                      {"a": act_id}),
+            data.act_slugs(datasette, act_id))
+        tree = _contents(provisions, slug_map)
+        provision_count = len(provisions)
+        tagged = act.get("child_provisions", sum(
+            1 for p in provisions if not p["excluded"]
+            and searching.data_json(p["dimension_codes"])))
+        child_dims = _child_dimensions(act.get("child_dimensions")) or sorted(
+            {c for p in provisions if not p["excluded"]
+             for c in searching.data_json(p["dimension_codes"])})
     kaz = next((t for t in texts if t["lang"] == "kaz"), None)
     dims = {d["code"]: d for d in await data.dimensions(datasette)}
-    child_dims = _child_dimensions(act.get("child_dimensions"))
     return await render(datasette, request, "kb_web_act.html", {
         "title": act["title"],
         "act": act, "tree": tree, "kaz": kaz, "texts": texts, "versions": versions,
@@ -322,11 +320,7 @@ async def act_page(request, datasette):
         "official_url": safe_url(act["url"]),
         "kaz_url": safe_url(kaz["url"]) if kaz else None,
         "citation": citations.citation_string(None, act),
-        "tagged": act.get("child_provisions", sum(1 for p in provisions if not p["excluded"]
-                      and searching.data_json(p["dimension_codes"]))),
-        "child_dims": child_dims or sorted({c for p in provisions if not p["excluded"]
-                                            for c in searching.data_json(p["dimension_codes"])}),
-        "provision_count": len(provisions),
+        "tagged": tagged, "child_dims": child_dims, "provision_count": provision_count,
         "act_url": data.act_url(act_id),
         "provision_url": lambda slug: data.provision_url(act_id, slug),
         "edition": act.get("edition_date") or act.get("as_of"),
@@ -361,62 +355,73 @@ async def provision_context(datasette, act: dict, provision: dict) -> dict:
     flag_codes = fmt.json_list(provision["flag_codes"])
     links = await data.has_table(datasette, "provision_indicator_links")
 
-    async def nothing():
-        return []
+    # the page's reads in one turn of the SQL threads (data.read_together): under load each
+    # turn waits behind the other pages' queries, and this page had eleven (issue 11). Each
+    # row shown as a link carries its own slug: the act's whole slug map (5,000 rows for a
+    # code, each read past its text) is not read for the five or ten links of a page.
+    slug = ", slug" if await data.has_slug(datasette) else ""
+    act_id = act["id"]
 
-    # independent reads asked for together: under load each waits its turn in the SQL
-    # threads' queue once, not ten times one after another (issue 11)
-    (slug_map, ancestors, children, neighbours, dimensions, age_groups, known_flags,
-     translations, amendments, indicators) = await asyncio.gather(
-        data.act_slugs(datasette, act["id"]),
-        data.rows(db, """
+    def reads(read):
+        ancestors = read(f"""
             with recursive anc(id, lvl) as (
                 select parent_id, 1 from provisions where id = :id and parent_id is not null
                 union all
                 select p.parent_id, anc.lvl + 1 from provisions p join anc on p.id = anc.id
                 where p.parent_id is not null and anc.lvl < 20)
-            select provisions.id, kind, number, heading, text, excluded from anc
-            join provisions using (id) order by anc.lvl desc""", {"id": pid}),
-        data.rows(db, """select id, kind, number, heading, text, excluded
+            select provisions.id, kind, number, heading, text, excluded{slug} from anc
+            join provisions using (id) order by anc.lvl desc""", {"id": pid})
+        # the parts of the nearest article above this provision
+        article = next((a for a in reversed(ancestors) if a["kind"] == "article"), None)
+        parts = read(f"""select id, kind, number, heading, text, excluded{slug}
+            from provisions where parent_id = :id order by position""",
+                     {"id": article["id"]}) if article else []
+        return (ancestors, parts, read(f"""select id, kind, number, heading, text, excluded{slug}
             from provisions where parent_id = :id order by position""", {"id": pid}),
-        data.rows(db, """
-            select * from (select id, kind, number, heading, path, 'prev' as side from provisions
+            read(f"""
+            select * from (select id, kind, number, heading, path, 'prev' as side{slug}
+                           from provisions
                            where act_id = :a and position < :pos order by position desc limit 1)
             union all
-            select * from (select id, kind, number, heading, path, 'next' as side from provisions
+            select * from (select id, kind, number, heading, path, 'next' as side{slug}
+                           from provisions
                            where act_id = :a and position > :pos order by position limit 1)""",
-                  {"a": act["id"], "pos": provision["position"]}),
-        data.rows(db, """
+                 {"a": act_id, "pos": provision["position"]}),
+            read("""
             select pd.dimension_code, pd.score, pd.is_primary, pd.evidence, pd.method,
                    d.name_en, d.name_ru, d.name_kk
             from provision_dimensions pd join dimensions d on d.code = pd.dimension_code
             where pd.provision_id = :id order by pd.is_primary desc, pd.score desc""",
-                  {"id": pid}),
-        data.rows(db, """
+                 {"id": pid}),
+            read("""
             select g.code, g.name_en, g.name_ru from provision_age_groups pag
             join age_groups g on g.code = pag.age_group_code
             where pag.provision_id = :id order by g.position""", {"id": pid}),
-        data.rows(db, "select * from flags") if flag_codes else nothing(),
-        data.rows(db, """select lang, heading, text, url, excluded
+            read("select * from flags") if flag_codes else [],
+            read("""select lang, heading, text, url, excluded
             from provision_texts where provision_id = :id
             order by case lang when 'kaz' then 0 else 1 end""", {"id": pid}),
-        data.rows(db, """select * from amendments where provision_id = :id
+            read("""select * from amendments where provision_id = :id
             order by amending_date, id""", {"id": pid}),
-        # a table with a reason per link (db/links.py), most relevant first
-        data.rows(db, """select l.indicator_code, l.reason, l.relevance,
+            # a table with a reason per link (db/links.py), most relevant first
+            read("""select l.indicator_code, l.reason, l.relevance,
             coalesce(i.name_ru, i.name_en, l.indicator_code) as name
             from provision_indicator_links l left join indicators i on i.code = l.indicator_code
             where l.provision_id = :id order by l.relevance desc limit 50""", {"id": pid})
-        if links else nothing())
+            if links else [])
+
+    (ancestors, article_parts, children, neighbours, dimensions, age_groups, known_flags,
+     translations, amendments, indicators) = await data.read_together(db, reads)
+    if slug:
+        slug_map = {r["id"]: r["slug"] for rs in (ancestors, children, neighbours, article_parts)
+                    for r in rs}
+    else:   # an older build without the slug column: derived from the act's tree
+        slug_map = await data.act_slugs(datasette, act["id"])
 
     def url_of(row_id):
         return data.provision_url(act["id"], slug_map.get(row_id))
 
     article = next((a for a in reversed(ancestors) if a["kind"] == "article"), None)
-    article_parts = []
-    if article:
-        article_parts = await data.rows(db, """select id, kind, number, heading, text, excluded
-            from provisions where parent_id = :id order by position""", {"id": article["id"]})
     for d in dimensions:
         d["evidence_list"] = fmt.evidence_phrases(fmt.json_list(d["evidence"]))
     flags = []
