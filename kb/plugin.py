@@ -161,13 +161,15 @@ async def provision_redirect(request, datasette):
 def startup(datasette):
     """Before the first request, what every visitor of an immutable build shares and would be
     costly per request: the age pages' ranking and answers (kb/web/pages.py) and the excluded
-    provisions a search's count leaves out (kb/web/searching.py, issue 11)."""
+    provisions a search's count leaves out (kb/web/searching.py), every indicator's page
+    (kb/web/indicators.py, issue 11)."""
     async def inner():
-        try:
-            await pages.warm_age_rankings(datasette)
-            await searching.excluded_rowids(datasette)
-        except Exception:       # an incomplete database: the pages rank (and fail) per request
-            pass
+        for warm in (pages.warm_age_rankings, searching.excluded_rowids,
+                     indicators.warm_indicator_pages):
+            try:
+                await warm(datasette)
+            except Exception:   # an incomplete database: the pages are made (or fail) per request
+                pass
 
     return inner
 

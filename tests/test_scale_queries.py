@@ -661,3 +661,50 @@ async def test_a_provision_page_reads_together_and_not_the_acts_slug_map(corpus_
     plain = make_datasette(corpus_build[0])
     for path, html in pages.items():
         assert (await plain.client.get(path)).text == html, path
+
+
+async def test_indicator_pages_are_made_at_start_and_the_same(corpus_build, monkeypatch):
+    """kb/web/indicators.py indicator_html: what every indicator's page shows is read and made
+    at start, the page kept per served build (by code and region); each is the page made per
+    request, and made with the visitor's request it is the same HTML."""
+    from datasette.utils.asgi import Request
+
+    from kb.serve import make_datasette
+    from kb.web import data, indicators, pages
+
+    c = sqlite3.connect(f"file:{corpus_build[0]}?mode=ro", uri=True)
+    codes = [r[0] for r in c.execute("select code from indicators order by code")]
+    region = c.execute("select indicator_code, area_code from observations "
+                       "where area_code <> 'KAZ' limit 1").fetchone()
+    c.close()
+    assert codes
+    ds = make_datasette(corpus_build[0])
+    await ds.invoke_startup()
+    store = data.answers(ds)
+    assert {("indicator context", code, "") for code in codes} <= set(store.items)
+    counter = _Counter(monkeypatch)
+    paths = [indicators.indicator_url(code) for code in codes]
+    if region:
+        paths.append(indicators.indicator_url(region[0]) + "?area=" + region[1])
+    paths += [indicators.indicator_url(codes[0]) + "?area=NOWHERE"]
+    kept = {}
+    for path in paths:
+        response = await ds.client.get(path)
+        assert response.status_code == 200, path
+        kept[path] = response.text
+    # what the pages show was read at start: none of them read it again (but the region's)
+    assert not [s for s in counter.sql if "from observations o" in s and "where o.indicator_code"
+                in s][1 if region else 0:]
+    assert ("indicator", codes[0], "NOWHERE") not in store.items      # not a region: not kept
+    assert (await ds.client.get("/indicators/NO_SUCH_CODE")).status_code == 404
+    # the same as making each page per request
+    monkeypatch.setattr(data, "answers", lambda datasette: None)
+    plain = make_datasette(corpus_build[0])
+    for path in paths:
+        assert (await plain.client.get(path)).text == kept[path], path
+    # and as rendering with the visitor's request
+    context = await indicators._page_context(plain, codes[0], "")
+    request = Request.fake(indicators.indicator_url(codes[0]))
+    request.scope["csrftoken"] = lambda: "token"    # what asgi-csrf gives every request
+    with_request = await pages.render(plain, request, "kb_web_indicator.html", context)
+    assert with_request.body == kept[indicators.indicator_url(codes[0])]

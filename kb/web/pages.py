@@ -43,13 +43,23 @@ def safe_url(url):
     return check(url) if check and url else url
 
 
-async def render(datasette, request, template, context, status=200):
+async def render_html(datasette, request_path: str, template, context, request=None) -> str:
+    """The page's HTML. The templates read nothing of the request but its path (kb_web_base's
+    navigation), so a page kept per served build is made once for every visitor."""
     context = {"css_url": static_url("kb.css"), "js_url": static_url("kb.js"),
-               "request_path": request.path, **context}
-    html = await datasette.render_template(template, context, request=request)
+               "request_path": request_path, **context}
+    return await datasette.render_template(template, context, request=request)
+
+
+def html_response(html: str, status=200):
     response = Response.html(html, status=status)
     response.headers["Cache-Control"] = "max-age=3600" if status == 200 else "no-store"
     return response
+
+
+async def render(datasette, request, template, context, status=200):
+    return html_response(await render_html(datasette, request.path, template, context,
+                                           request=request), status=status)
 
 
 async def not_found(datasette, request, message, hint=None):
