@@ -124,7 +124,7 @@ def render_real(cv: Mapping) -> list[str]:
              "provision never saw its act. The blind part "
              f"({cv['blind']['rules']['n_items']} items: 7 whole acts and about a fifth of the "
              "articles of the two bilingual child laws, `blind.yml`) was sealed before the model "
-             "and the rules of rules-8 were written, is never trained on and its errors are never "
+             "and the rules of rules-8 and later were written, is never trained on and its errors are never "
              "printed; it is scored with the model trained on the whole open part, which is the "
              "model the package ships. The rules were revised on the open part's errors, so its "
              "figures for the rules are not held out; the blind part's are.", ""]

@@ -45,6 +45,8 @@ class Cue:
     pregnancy: bool = False                 # child-context words only
     group: bool = False                     # names who is covered (orphans, pupils), not what
     only: str | None = None                 # neutral phrases: drop only hits of this kind
+    weak: bool = False                      # child-context words only: a learner who may be an
+                                            # adult («обучающийся»): no gate beside adult context
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,8 @@ def _cues(path, where: str, raw, *, allow_age=False) -> dict[str, tuple[Cue, ...
             cues.append(Cue(pattern=item["p"].strip(), weight=weight,
                             strong=bool(item.get("strong", False)), age=age,
                             pregnancy=bool(item.get("pregnancy", False)),
-                            group=bool(item.get("group", False)), only=only))
+                            group=bool(item.get("group", False)), only=only,
+                            weak=bool(item.get("weak", False))))
         out[lang] = tuple(cues)
     return out
 

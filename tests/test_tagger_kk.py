@@ -123,3 +123,25 @@ def test_a_balance_sheet_is_no_child(tagger):
         r = tagger.tag(text, "kk")
         assert r["dimensions"] == [] and r["age_min_months"] is None, text
     assert tagger.tag("Балалардың мүлкі есептеледі.", "kk")["age_min_months"] == 0
+
+
+def test_harm_to_health_and_development_is_protection(tagger):
+    """«денсаулығы мен дамуына зиян» (harm to health and development: harmful information) is
+    PRO, as ru «вред здоровью и развитию», not health care."""
+    r = tagger.tag("Ата-ана балалардың денсаулығы мен дамуына зиян келтіретін ақпаратқа кіруін "
+                   "шектейді.", "kk")
+    assert primary(r) == "PRO"
+    assert "HLT" not in [d["code"] for d in r["dimensions"]]
+
+
+def test_life_and_health_named_as_threatened_is_not_health_care(tagger):
+    """«өмірі мен денсаулығына қатер» says what is threatened (as ru «жизни и здоровью»)."""
+    r = tagger.tag("Баланың өмірі мен денсаулығына қатер төнген кезде ата-анасы дереу хабарлайды.", "kk")
+    assert "HLT" not in [d["code"] for d in r["dimensions"]]
+
+
+def test_land_plots_and_higher_education_keep_the_gate_closed(tagger):
+    for text in ("Жер учаскелері мектептер мен ауруханалар салу үшін уақытша жер пайдалануға беріледі.",
+                 "Жоғары оқу орнынан кейінгі білім беру ұйымдарында білім алушылар тағылымдамадан өтеді."):
+        r = tagger.tag(text, "kk")
+        assert r["dimensions"] == [] and r["age_min_months"] is None, text

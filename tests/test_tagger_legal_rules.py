@@ -97,3 +97,42 @@ def test_kazakh_definition_and_labour():
     assert codes(t) == ["GOV"] and (t["age_min_months"], t["age_max_months"]) == (0, 215)
     t = tag("Он алты жасқа толған адаммен еңбек шартын жасасуға жол беріледі.", "kk")
     assert codes(t) == ["PRO"] and (t["age_min_months"], t["age_max_months"]) == (192, 215)
+
+
+# --- rules-9: contexts that are about no child (real-act gold, open part) -------------------
+
+
+@pytest.mark.parametrize("text", [
+    # a learner word beside higher or medical education: a university student is an adult
+    "Докторант – лицо, обучающееся по программе докторантуры в университете.",
+    "Учебный центр медицинской организации высшего и (или) послевузовского образования служит "
+    "для отработки навыков обучающихся.",
+    # schools as buildings land is given for (the Land Code): no child is regulated
+    "Земельные участки предоставляются во временное землепользование на период строительства "
+    "общеобразовательных школ и больниц.",
+])
+def test_adult_or_non_child_context_keeps_the_gate_closed(text):
+    t = tag(text)
+    assert codes(t) == [] and t["age_min_months"] is None
+
+
+def test_a_learner_word_still_opens_the_gate_in_school_law():
+    t = tag("Обучающиеся обеспечиваются учебниками бесплатно.")
+    assert "EDU" in codes(t)
+
+
+def test_the_child_rights_bodys_name_is_not_governance_evidence():
+    t = tag("Решение об аккредитации агентства принимает уполномоченный орган в области защиты "
+            "прав детей в течение месяца.")
+    assert codes(t)[0] == "FAM"
+    assert not any("защиты прав детей" in e for d in t["dimensions"] for e in d["evidence"])
+    # the body's name sets no age either (C1)
+    assert t["age_min_months"] is None
+
+
+def test_preschool_programmes_are_early_childhood_not_school_words():
+    t = tag("Организации реализуют общеобразовательные учебные программы дошкольного воспитания "
+            "и обучения для детей от трех лет.")
+    assert codes(t)[0] == "ECD"
+    edu = [d for d in t["dimensions"] if d["code"] == "EDU"]
+    assert not edu or not any("общеобразовательн" in e for e in edu[0]["evidence"])

@@ -41,6 +41,7 @@ class CueEntry:
     pregnancy: bool
     group: bool = False
     only: str | None = None
+    weak: bool = False
 
 
 class CueIndex:
@@ -63,7 +64,7 @@ class CueIndex:
                     is_prefix = star and i == len(parts) - 1
                     toks.append((morph.normalise(part) if is_prefix else word_key(part), is_prefix))
             entry = CueEntry(kind, target, cue.pattern, cue.weight, cue.strong, cue.age, cue.pregnancy,
-                             cue.group, cue.only)
+                             cue.group, cue.only, cue.weak)
             raw.append((entry, toks))
 
         for dim in tax.dimensions:

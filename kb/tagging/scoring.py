@@ -181,8 +181,11 @@ class Scorer:
         child_words = [en for en, _, _ in hits if en.kind == "child"]
         maternal_only = bool(child_words) and all(en.pregnancy for en in child_words) \
             and not any(a.strong and a.min_months < 216 for a in child_ages)
-        gate = bool(child_words) or any(a.strong and a.min_months < 216 for a in child_ages)
-        if not gate and any(en.kind == "dim" and en.strong for en, _, _ in hits):
+        gate = any(not en.weak for en in child_words) \
+            or any(a.strong and a.min_months < 216 for a in child_ages)
+        # a learner word («обучающийся», «білім алушы») or a child-specific cue alone does not
+        # open it next to words of an adult or non-child context (higher education, land plots)
+        if not gate and (child_words or any(en.kind == "dim" and en.strong for en, _, _ in hits)):
             gate = not any(en.kind == "adult" for en, _, _ in hits)
         if not gate:
             return out
