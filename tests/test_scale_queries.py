@@ -534,8 +534,8 @@ async def test_search_ranks_from_the_index_first_and_finds_the_same(corpus_build
     used = []
     ranked_first = searching._ranked_first
 
-    async def recorded(*args):
-        found = await ranked_first(*args)
+    def recorded(*args):
+        found = ranked_first(*args)
         used.append(found is not None)
         return found
 
@@ -708,3 +708,29 @@ async def test_indicator_pages_are_made_at_start_and_the_same(corpus_build, monk
     request.scope["csrftoken"] = lambda: "token"    # what asgi-csrf gives every request
     with_request = await pages.render(plain, request, "kb_web_indicator.html", context)
     assert with_request.body == kept[indicators.indicator_url(codes[0])]
+
+
+@pytest.mark.parametrize("limit", [2000, 5])
+async def test_a_search_is_answered_in_one_turn_of_the_sql_threads(corpus_build, monkeypatch,
+                                                                  limit):
+    """kb/web/searching.py answer(): a search's matches, its count (when they are more than
+    MAX_MATCHES) and its page's texts and slugs are read in one round trip; the count is the
+    one searching.count gives and the page's links are the readable URLs."""
+    from kb.serve import make_datasette
+    from kb.web import data, searching
+
+    monkeypatch.setattr(searching, "MAX_MATCHES", limit)
+    ds = make_datasette(corpus_build[0])
+    await ds.invoke_startup()
+    await ds.client.get("/search?q=" + urllib.parse.quote("школа"))   # loads the morphology
+    counter = _Counter(monkeypatch)
+    for q in ["детей", "опек*", "право на образование"]:
+        counter.reset()
+        payload = (await ds.client.get("/search.json?q=" + urllib.parse.quote(q))).json()
+        assert counter.calls == 1, (q, counter.calls)
+        assert payload["matches"] == await searching.count(ds, q, {}, False), q
+        assert payload["truncated"] == (payload["total"] >= limit)
+        wanted = await data.provision_urls(ds, [(r["id"], r["act_id"])
+                                                for r in payload["results"]])
+        assert [r["url"] for r in payload["results"]] == [wanted[r["id"]]
+                                                          for r in payload["results"]]

@@ -145,17 +145,14 @@ async def _search_payload(request, datasette) -> dict:
 
 async def _compute_search_payload(datasette, q: str, f: dict, kazakh: bool,
                                   page: int) -> dict:
-    found = await searching.matches(datasette, q, f, kazakh)
+    found, counted, texts = await searching.answer(datasette, q, f, kazakh, page)
     shown = found[(page - 1) * searching.PAGE_SIZE: page * searching.PAGE_SIZE]
-    urls = await data.provision_urls(datasette, [(r["id"], r["act_id"]) for r in shown])
+    if all("slug" in t for t in texts.values()) and len(texts) == len(shown):
+        urls = {r["id"]: data.provision_url(r["act_id"], texts[r["id"]]["slug"])
+                for r in shown}
+    else:   # an older build without the slug column
+        urls = await data.provision_urls(datasette, [(r["id"], r["act_id"]) for r in shown])
     acts = {a["id"]: a for a in await data.acts(datasette)}
-    db = data.db_of(datasette)
-    texts = {}
-    if shown and not kazakh:
-        marks = ",".join(f":p{i}" for i in range(len(shown)))
-        texts = {r["id"]: r for r in await data.rows(
-            db, f"select id, heading, text from provisions where id in ({marks})",
-            {f"p{i}": r["id"] for i, r in enumerate(shown)})}
     results = []
     for r in shown:
         if kazakh:
@@ -176,8 +173,7 @@ async def _compute_search_payload(datasette, q: str, f: dict, kazakh: bool,
     truncated = len(found) >= searching.MAX_MATCHES
     payload = {"q": q, "lang": "kk" if kazakh else "ru", "filters": f, "total": len(found),
                # every match, when facets and pages cover only the first MAX_MATCHES
-               "matches": await searching.count(datasette, q, f, kazakh)
-               if truncated and q else len(found),
+               "matches": counted if counted is not None else len(found),
                "truncated": truncated, "page": page,
                "page_size": searching.PAGE_SIZE, "results": results,
                "facets": searching.facet_counts(found)}

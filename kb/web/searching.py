@@ -84,7 +84,39 @@ def _filters_sql(f: dict, params: dict) -> str:
 
 
 async def matches(datasette, q: str, f: dict, kazakh: bool) -> list[dict]:
-    db = data.db_of(datasette)
+    """The first MAX_MATCHES matches of q with filters f, ranked (one turn of the SQL
+    threads)."""
+    return await data.read_together(data.db_of(datasette),
+                                     lambda read: matches_in(read, q, f, kazakh))
+
+
+async def answer(datasette, q: str, f: dict, kazakh: bool, page: int):
+    """What a search's page needs, in one turn of the SQL threads (data.read_together): the
+    ranked matches, the count of every match when they are more than MAX_MATCHES, and the
+    slug, heading and text of the page's rows. Under load each turn waits behind the other
+    pages' queries; a search made four or five (issue 11).
+
+    → (matches, count or None, {id: {slug, heading, text}} of the page's rows)."""
+    excluded = await excluded_rowids(datasette)
+    slug = ", slug" if await data.has_slug(datasette) else ""
+
+    def reads(read):
+        found = matches_in(read, q, f, kazakh)
+        total = count_in(read, q, f, kazakh, excluded) \
+            if q and len(found) >= MAX_MATCHES else None
+        shown = [r["id"] for r in found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
+        details = {}
+        if shown:
+            marks = ",".join(f":p{i}" for i in range(len(shown)))
+            details = {r["id"]: r for r in read(
+                f"select id, heading, text{slug} from provisions where id in ({marks})",
+                {f"p{i}": v for i, v in enumerate(shown)})}
+        return found, total, details
+
+    return await data.read_together(data.db_of(datasette), reads)
+
+
+def matches_in(read, q: str, f: dict, kazakh: bool) -> list[dict]:
     params = {"limit": MAX_MATCHES}
     filters = _filters_sql(f, params)
     # the act's form and status from acts (provisions' copies may be unset in older builds)
@@ -93,21 +125,21 @@ async def matches(datasette, q: str, f: dict, kazakh: bool) -> list[dict]:
     if not (q or "").strip():
         if not any(f.get(k) for k in FILTERS):
             return []
-        return await data.rows(db, f"""select {cols}, p.text from provisions p
+        return read(f"""select {cols}, p.text from provisions p
             join acts a on a.id = p.act_id where p.excluded = 0 {filters} order by p.act_id, p.position limit :limit""", params)
     params["q"] = search.build_fts_query(q)
     if kazakh:
-        return await data.rows(db, f"""select {cols}, t.text as text_kk, t.heading as heading_kk
+        return read(f"""select {cols}, t.text as text_kk, t.heading as heading_kk
             from provision_texts_fts
             join provision_texts t on t.rowid = provision_texts_fts.rowid
             join provisions p on p.id = t.provision_id join acts a on a.id = p.act_id
             where provision_texts_fts match :q and t.excluded = 0 and t.lang = 'kaz' {filters}
             order by bm25(provision_texts_fts, 4.0, 1.0) limit :limit""", params)
     if not filters:
-        found = await _ranked_first(db, cols, params)
+        found = _ranked_first(read, cols, params)
         if found is not None:
             return found
-    return await data.rows(db, f"""select {cols}
+    return read(f"""select {cols}
         from provisions_fts join provisions p on p.rowid = provisions_fts.rowid
         join acts a on a.id = p.act_id
         where provisions_fts match :q and p.excluded = 0 {filters}
@@ -115,7 +147,7 @@ async def matches(datasette, q: str, f: dict, kazakh: bool) -> list[dict]:
         limit :limit""", params)
 
 
-async def _ranked_first(db, cols: str, params: dict) -> list[dict] | None:
+def _ranked_first(read, cols: str, params: dict) -> list[dict] | None:
     """The first `limit` matches of an unfiltered Russian search, ranked from the index alone
     first: the `limit` plus a margin best-ranked rowids, then their rows (excluded ones
     dropped). The same rows in the same order as ranking after the join, which read every
@@ -124,7 +156,7 @@ async def _ranked_first(db, cols: str, params: dict) -> list[dict] | None:
     enough (more excluded matches than it, or a tie in rank at its edge): then the caller
     ranks after the join."""
     first = params["limit"] + params["limit"] // 10 + 100
-    found = await data.rows(db, f"""with r as (
+    found = read(f"""with r as (
           select rowid, bm25(provisions_fts, 4.0, 1.0, 1.0) as score from provisions_fts
           where provisions_fts match :q order by score limit :first)
         select {cols}, r.score as _score, (select count(*) from r) as _n,
@@ -132,7 +164,7 @@ async def _ranked_first(db, cols: str, params: dict) -> list[dict] | None:
         from r join provisions p on p.rowid = r.rowid join acts a on a.id = p.act_id
         where p.excluded = 0
         order by r.score, a.status = 'repealed', p.rowid limit :limit""",
-                            {**params, "first": first})
+                 {**params, "first": first})
     if not found:       # no match, or every ranked one excluded: the caller ranks as before
         return None
     complete = found[0]["_n"] < first      # every match was ranked
@@ -208,28 +240,29 @@ async def excluded_rowids(datasette) -> frozenset | None:
 
 async def count(datasette, q: str, f: dict, kazakh: bool) -> int:
     """How many provisions q finds with filters f (a count, no rows)."""
+    excluded = await excluded_rowids(datasette)
+    return await data.read_together(data.db_of(datasette),
+                                    lambda read: count_in(read, q, f, kazakh, excluded))
+
+
+def count_in(read, q: str, f: dict, kazakh: bool, excluded: frozenset | None) -> int:
     params: dict = {"q": search.build_fts_query(q)}
     filters = _filters_sql(f, params)
-    excluded = None if kazakh or filters else await excluded_rowids(datasette)
-    if excluded is not None:
+    if excluded is not None and not kazakh and not filters:
         # the matches' rowids from the index, less the excluded ones: joining every match to
         # its provision row to read `excluded` took 48 ms for «детей» at a million (issue 11)
-        def run(conn):
-            return sum(1 for (rowid,) in conn.execute(
-                "select rowid from provisions_fts where provisions_fts match :q", params)
-                if rowid not in excluded)
-
-        return await data.db_of(datasette).execute_fn(run)
+        return sum(1 for r in read("select rowid from provisions_fts where provisions_fts "
+                                   "match :q", params) if r["rowid"] not in excluded)
     if kazakh:
-        sql = f"""select count(distinct p.id) from provision_texts_fts
+        sql = f"""select count(distinct p.id) as n from provision_texts_fts
             join provision_texts t on t.rowid = provision_texts_fts.rowid
             join provisions p on p.id = t.provision_id join acts a on a.id = p.act_id
             where provision_texts_fts match :q and t.excluded = 0 and t.lang = 'kaz' {filters}"""
     else:
-        sql = f"""select count(*) from provisions_fts
+        sql = f"""select count(*) as n from provisions_fts
             join provisions p on p.rowid = provisions_fts.rowid join acts a on a.id = p.act_id
             where provisions_fts match :q and p.excluded = 0 {filters}"""
-    return (await data.db_of(datasette).execute(sql, params)).rows[0][0]
+    return read(sql, params)[0]["n"]
 
 
 async def explain_empty(datasette, q: str, f: dict, kazakh: bool) -> dict:
