@@ -47,6 +47,7 @@ class Cue:
     only: str | None = None                 # neutral phrases: drop only hits of this kind
     weak: bool = False                      # child-context words only: a learner who may be an
                                             # adult («обучающийся»): no gate beside adult context
+                                            # or higher education
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,7 @@ class Taxonomy:
     path: str = ""
     neutral: dict[str, tuple[Cue, ...]] = field(default_factory=dict)
     adult_context: dict[str, tuple[Cue, ...]] = field(default_factory=dict)
+    higher_education: dict[str, tuple[Cue, ...]] = field(default_factory=dict)
 
     def dimension(self, code: str) -> Dimension:
         for d in self.dimensions:
@@ -251,7 +253,8 @@ def _load(path: Path) -> Taxonomy:
                     scoring=dict(data.get("scoring") or {}),
                     kk_own_words=tuple(data.get("kk_own_words") or ()), path=str(path),
                     neutral=_cues(path, "neutral", data.get("neutral")),
-                    adult_context=_cues(path, "adult_context", data.get("adult_context")))
+                    adult_context=_cues(path, "adult_context", data.get("adult_context")),
+                    higher_education=_cues(path, "higher_education", data.get("higher_education")))
 
 
 # --- age derivation -------------------------------------------------------------------------

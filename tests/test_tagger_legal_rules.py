@@ -136,3 +136,18 @@ def test_preschool_programmes_are_early_childhood_not_school_words():
     assert codes(t)[0] == "ECD"
     edu = [d for d in t["dimensions"] if d["code"] == "EDU"]
     assert not edu or not any("общеобразовательн" in e for e in edu[0]["evidence"])
+
+
+def test_higher_education_beside_schools_still_opens_the_gate():
+    """Higher education stops a learner word, not a school word: admission to schools, colleges
+    and universities is about schooling too (gold: EDU)."""
+    t = tag("Правила приема на обучение в организации среднего, технического и профессионального, "
+            "высшего и (или) послевузовского образования утверждаются уполномоченным органом.")
+    assert codes(t)[0] == "EDU"
+
+
+def test_a_childs_own_civil_rights_are_participation():
+    t = tag("Ребенок вправе самостоятельно совершать сделки с имуществом, полученным им в дар.")
+    assert "PAR" in codes(t)
+    t = tag("Если национальность родителей различна, национальность ребенка определяется по их соглашению.")
+    assert "PAR" in codes(t)

@@ -79,6 +79,8 @@ class CueIndex:
             add("neutral", "neutral", cue)
         for cue in tax.adult_context.get(lang, ()):
             add("adult", "adult", cue)
+        for cue in tax.higher_education.get(lang, ()):
+            add("higher_ed", "higher_ed", cue)
 
         self.stems = {t for _, toks in raw for t, p in toks if p}
         self.exact = {t for _, toks in raw for t, p in toks if not p}

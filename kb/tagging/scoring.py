@@ -183,10 +183,13 @@ class Scorer:
             and not any(a.strong and a.min_months < 216 for a in child_ages)
         gate = any(not en.weak for en in child_words) \
             or any(a.strong and a.min_months < 216 for a in child_ages)
-        # a learner word («обучающийся», «білім алушы») or a child-specific cue alone does not
-        # open it next to words of an adult or non-child context (higher education, land plots)
-        if not gate and (child_words or any(en.kind == "dim" and en.strong for en, _, _ in hits)):
+        # a child-specific cue alone does not open it next to words of an adult or non-child
+        # context (land plots); a learner word («обучающийся», «білім алушы») alone not next to
+        # those nor next to higher education, whose students are adults
+        if not gate and any(en.kind == "dim" and en.strong for en, _, _ in hits):
             gate = not any(en.kind == "adult" for en, _, _ in hits)
+        if not gate and child_words:
+            gate = not any(en.kind in ("adult", "higher_ed") for en, _, _ in hits)
         if not gate:
             return out
         doc.user_data[CHILD_CONTEXT] = True    # the trained model may add dimensions (kb.tagging.model)
