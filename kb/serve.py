@@ -171,6 +171,18 @@ def _exit_on_signal(signum, frame):
     raise SystemExit(128 + signum)
 
 
+def freeze_startup_objects() -> None:
+    """Move what the start made (the answers and rankings made for every visitor, Datasette,
+    the plugin and the morphology dictionaries) out of the cyclic garbage collector's reach:
+    it lives as long as the server, and every collection of the oldest generation, which the
+    pages' own allocations set off, walked it again (issue 11: a search counting 36,000
+    matches at a million provisions spent 45 of its 60 ms of count in the collector)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
+
+
 def serve(db_path, host: str = "127.0.0.1", port: int = 8001,
           sql_time_limit_ms: int = SQL_TIME_LIMIT_MS, allow_sql: bool = False):
     """Run Datasette until interrupted (blocks)."""
@@ -192,6 +204,7 @@ def serve(db_path, host: str = "127.0.0.1", port: int = 8001,
                             serve_path=pinned)
         asyncio.run(ds.invoke_startup())
         quiet_errors()      # again: plugins imported at startup may have installed rich
+        freeze_startup_objects()
         sql = "arbitrary SQL allowed (--allow-sql)" if allow_sql else "canned queries only"
         print(f"Serving {db_path} at http://{host}:{port}/{db_path.stem} "
               f"(immutable, read-only, {sql})", flush=True)

@@ -734,3 +734,34 @@ async def test_a_search_is_answered_in_one_turn_of_the_sql_threads(corpus_build,
                                                 for r in payload["results"]])
         assert [r["url"] for r in payload["results"]] == [wanted[r["id"]]
                                                           for r in payload["results"]]
+
+
+def test_kb_serve_freezes_what_its_start_made(corpus_build, monkeypatch):
+    """kb/serve.py: after the start (the answers made for every visitor) and before serving,
+    the objects made so far leave the cyclic GC's generations (gc.freeze)."""
+    import gc
+
+    import uvicorn
+
+    from kb import serve as serve_module
+    from kb.web import data
+
+    seen = {}
+
+    def frozen():
+        seen["answers"] = len(data.answers(seen["ds"]).items) if "ds" in seen else None
+        seen["frozen"] = True
+
+    make = serve_module.make_datasette
+
+    def recorded(*args, **kwargs):
+        seen["ds"] = make(*args, **kwargs)
+        return seen["ds"]
+
+    monkeypatch.setattr(serve_module, "make_datasette", recorded)
+    monkeypatch.setattr(gc, "freeze", frozen)
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: seen.setdefault("served", True))
+    monkeypatch.setattr(serve_module.signal, "signal", lambda *args: None)
+    db = corpus_build[0]
+    serve_module.serve(db, port=0)
+    assert seen.get("frozen") and seen.get("served") and seen["answers"] > 0

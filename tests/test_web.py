@@ -459,6 +459,11 @@ async def test_figures_read_once_per_build_are_not_held_to_the_sql_time_limit(fi
     assert (await data.cached(ds, "slow", slow)) == [{"n": 3000000}]
     with pytest.raises(QueryInterrupted):
         await data.rows(data.db_of(ds), slow)
+    # reads made in one turn of the SQL threads (data.read_together) stop at it too
+    with pytest.raises(QueryInterrupted):
+        await data.read_together(data.db_of(ds), lambda read: [read("select 1"), read(slow)])
+    assert await data.read_together(data.db_of(ds), lambda read: read("select 2 as n")) == \
+        [{"n": 2}]
 
 
 

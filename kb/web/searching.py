@@ -251,8 +251,10 @@ def count_in(read, q: str, f: dict, kazakh: bool, excluded: frozenset | None) ->
     if excluded is not None and not kazakh and not filters:
         # the matches' rowids from the index, less the excluded ones: joining every match to
         # its provision row to read `excluded` took 48 ms for «детей» at a million (issue 11)
-        return sum(1 for r in read("select rowid from provisions_fts where provisions_fts "
-                                   "match :q", params) if r["rowid"] not in excluded)
+        # (as tuples: a dict for each of 36,000 rowids took 60 of the count's 75 ms)
+        return sum(1 for (rowid,) in read("select rowid from provisions_fts where "
+                                          "provisions_fts match :q", params, tuples=True)
+                   if rowid not in excluded)
     if kazakh:
         sql = f"""select count(distinct p.id) as n from provision_texts_fts
             join provision_texts t on t.rowid = provision_texts_fts.rowid
