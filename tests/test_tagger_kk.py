@@ -145,3 +145,17 @@ def test_land_plots_and_higher_education_keep_the_gate_closed(tagger):
                  "Жоғары оқу орнынан кейінгі білім беру ұйымдарында білім алушылар тағылымдамадан өтеді."):
         r = tagger.tag(text, "kk")
         assert r["dimensions"] == [] and r["age_min_months"] is None, text
+
+
+def test_orphans_housing_is_housing_not_family_counted_twice(tagger):
+    """«ата-анасының қамқорлығынсыз қалған» is one group (ru «оставшихся без попечения
+    родителей»): beside what the provision regulates (housing) it yields, as in Russian."""
+    r = tagger.tag("Жетім балалардың, ата-анасының қамқорлығынсыз қалған балалардың тұрғын үйі "
+                   "сақталады.", "kk")
+    assert primary(r) == "HOU"
+    assert "without_parental_care" in r["flags"]
+
+
+def test_state_aid_to_children_is_material(tagger):
+    r = tagger.tag("Мемлекет мүгедектігі бар балаларға материалдық көмек көрсетеді.", "kk")
+    assert "MAT" in [d["code"] for d in r["dimensions"]]

@@ -82,7 +82,7 @@ def _qualified_words(text: str, words, ages, hits) -> set[int]:
       несовершеннолетним лицом» is the minor victim).
     """
     out: set[int] = set()
-    patterns = set()
+    patterns: dict[str, list] = {}
     for a in ages:
         near = [i for i, (_, cs, ce, _, _) in enumerate(words) if _age_attached(text, cs, ce, a, words)]
         if not near and _ANAPHOR.search(text, max(0, a.start - 12), a.end):
@@ -90,19 +90,33 @@ def _qualified_words(text: str, words, ages, hits) -> set[int]:
             near = before[-1:]
         out.update(near)
         if a.min_months is None or a.min_months < 216:
-            patterns.update(words[i][0].pattern for i in near)
+            for i in near:
+                patterns.setdefault(words[i][0].pattern, []).append(a)
     names = [(s, e) for en, s, e in hits if en.kind in ("dim", "flag")]
-    for i, (en, cs, _, s, e) in enumerate(words):
-        if en.pattern in patterns:
+    for i, (en, cs, ce, s, e) in enumerate(words):
+        # «Несовершеннолетними признаются лица, которым … исполнилось четырнадцать …»: the
+        # sentence's age defines the word
+        if _DEFINED.match(text, ce) and any(a.start > ce and "." not in text[ce:a.start] for a in ages):
             out.add(i)
+        elif en.pattern in patterns:
+            # the same children again, unless an exception parts them from the aged ones
+            # («против … несовершеннолетних, за исключением … несовершеннолетнего в возрасте от
+            # четырнадцати до восемнадцати лет»: all minors, and the exception's 14–17)
+            if any(not _EXCEPTION.search(text, min(ce, a.start), max(cs, a.end))
+                   for a in patterns[en.pattern]):
+                out.add(i)
         elif any(ns <= s and e <= ne and ne - ns > e - s
-                 and not (ns == s - 1 and _KNOWINGLY.search(text, max(0, cs - 12), cs))
+                 and not (ns == s - 1 and _VICTIM.search(text, max(0, cs - 20), cs))
                  for ns, ne in names):
             out.add(i)
     return out
 
 
-_KNOWINGLY = re.compile(r"заведомо\s*$", re.I)
+# a child word inside a longer cue names the child itself when the cue only marks it as the
+# victim: «заведомо несовершеннолетним», «неприкосновенности несовершеннолетних»
+_VICTIM = re.compile(r"(?:заведомо|неприкосновенност\w*)\s*$", re.I)
+_DEFINED = re.compile(r"[\w-]*\s*(?:,\s*[^,.]{0,80}?,\s*)?(?:признаю?тся|счита[ею]тся)\s+лиц", re.I)
+_EXCEPTION = re.compile(r"за\s+исключением|кроме\s+(?:случа|лиц)", re.I)
 
 
 def _age_attached(text: str, cs: int, ce: int, age: "AgeHit", words) -> bool:

@@ -151,6 +151,8 @@ _RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
 _ORDINAL_YEAR = {"перв": 1, "втор": 2, "трет": 3}
 # «дети первого (второго, третьего) года жизни»: the year of life N is N-1 .. N years of age
 _RU_YEAR_OF_LIFE = re.compile(r"\b(перв|втор|трет)\w*\s+(?:и\s+(?:перв|втор|трет)\w*\s+)?(?:года|годов)\s+жизни\b")
+# «на первой неделе жизни», «первого месяца жизни»: a newborn, month 0
+_RU_FIRST_WEEKS = re.compile(r"\bперв\w*\s+(?:недел|месяц)\w*\s+жизни\b")
 # a number right before «лет/год/месяц»: looked for only in the 60 characters before each unit
 # word (one regex over the whole text tries the numeral alternation at every position)
 _RU_UNIT_WORD = re.compile(r"(?:лет|год|месяц)")
@@ -158,7 +160,7 @@ _RU_NUM_BEFORE = re.compile(rf"(?<![\w.])(?:{_W}|\d{{1,3}})(?:-?[а-я]{{1,3}})?
 
 
 def _ru_anchored(low: str) -> bool:
-    if "летн" in low or "совершеннол" in low or "года жизни" in low or "брачн" in low:
+    if "летн" in low or "совершеннол" in low or " жизни" in low or "брачн" in low:
         return True
     for m in _RU_UNIT_WORD.finditer(low):
         i = m.start()
@@ -181,7 +183,7 @@ _RU_PERIOD_GAP = re.compile(r"\b(?:за|течение|срок\w*|период\
 def ages_possible_ru(text: str) -> bool:
     """The pre-checks of extract_ages_ru: False means it finds no age in `text` (TextGate)."""
     if "лет" not in text and "год" not in text and "месяц" not in text and "овершеннол" not in text \
-            and "брачн" not in text:
+            and "брачн" not in text and "недел" not in text:
         return False
     return _ru_anchored(morph.normalise(text))
 
@@ -257,6 +259,11 @@ def extract_ages_ru(text: str) -> list[AgeHit]:
             years = [_ORDINAL_YEAR[w] for w in words]
             taken.append((s, e))
             hits.append(AgeHit((min(years) - 1) * 12, max(years) * 12 - 1, text[s:e], s, e, True))
+        for m in _RU_FIRST_WEEKS.finditer(low):
+            s, e = m.span()
+            if not any(s < te and ts < e for ts, te in taken):
+                taken.append((s, e))
+                hits.append(AgeHit(0, 0, text[s:e], s, e, True))
     hits.sort(key=lambda h: h.start)
     return hits
 
