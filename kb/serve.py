@@ -204,6 +204,11 @@ def serve(db_path, host: str = "127.0.0.1", port: int = 8001,
                             serve_path=pinned)
         asyncio.run(ds.invoke_startup())
         quiet_errors()      # again: plugins imported at startup may have installed rich
+        # the pages of provisions filtered by each tag code: Datasette pages, so made once
+        # started, through its own client (kb/immutable.py)
+        from kb.immutable import warm_tag_filtered
+
+        asyncio.run(warm_tag_filtered(ds, DATABASE_NAME))
         freeze_startup_objects()
         sql = "arbitrary SQL allowed (--allow-sql)" if allow_sql else "canned queries only"
         print(f"Serving {db_path} at http://{host}:{port}/{db_path.stem} "

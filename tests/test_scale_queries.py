@@ -765,3 +765,31 @@ def test_kb_serve_freezes_what_its_start_made(corpus_build, monkeypatch):
     db = corpus_build[0]
     serve_module.serve(db, port=0)
     assert seen.get("frozen") and seen.get("served") and seen["answers"] > 0
+
+
+async def test_kb_serve_makes_the_tag_filtered_pages_at_start(corpus_build, monkeypatch):
+    """kb/immutable.py warm_tag_filtered (run by kb serve once started): the page of
+    provisions filtered by each dimension and age group code is asked for once, so a visitor's
+    request reads no tag table; the answers are those of a server that did not make them."""
+    from kb.immutable import warm_tag_filtered
+    from kb.serve import make_datasette
+
+    ds = make_datasette(corpus_build[0])
+    await ds.invoke_startup()
+    c = sqlite3.connect(f"file:{corpus_build[0]}?mode=ro", uri=True)
+    codes = c.execute("select (select count(*) from dimensions) + "
+                      "(select count(*) from age_groups)").fetchone()[0]
+    c.close()
+    assert await warm_tag_filtered(ds) == codes
+    counter = _Counter(monkeypatch)
+    paths = ["/kb/provisions?dimension_codes__arraycontains=PRO",
+             "/kb/provisions?age_group_codes__arraycontains=AG_AD1"]
+    for path in paths:
+        assert (await ds.client.get(path)).status_code == 200
+    assert not [s for s in counter.sql if "provision_dimensions" in s
+                or "provision_age_groups" in s], counter.sql
+    plain = make_datasette(corpus_build[0])
+    for path in paths:
+        json_path = path.replace("/kb/provisions?", "/kb/provisions.json?")
+        assert _without_timing((await ds.client.get(json_path)).json()) == \
+            _without_timing((await plain.client.get(json_path)).json()), path
