@@ -159,3 +159,16 @@ def test_orphans_housing_is_housing_not_family_counted_twice(tagger):
 def test_state_aid_to_children_is_material(tagger):
     r = tagger.tag("Мемлекет мүгедектігі бар балаларға материалдық көмек көрсетеді.", "kk")
     assert "MAT" in [d["code"] for d in r["dimensions"]]
+
+
+@pytest.mark.parametrize("text,code", [
+    ("Білім алушыларды тамақтандыруды ұйымдастыру тәртібі бекітіледі.", "NUT"),
+    ("Бала психикаға белсенді әсер ететін заттарды тұтынудан қорғалуға тиіс.", "JUS"),
+    ("Әрбір баланың сөз бостандығына және өз пікірін айтуға құқығы бар.", "PAR"),
+    ("Балаларға қосымша білім беретін ұйымдар үйірмелер ашады.", "LEI"),
+])
+def test_kazakh_words_of_russian_cues(tagger, text, code):
+    """Kazakh forms of cues the Russian lexicon has (found where the Russian twin of a provision
+    was tagged and the Kazakh one was not): feeding, psychoactive substances, free speech,
+    additional education."""
+    assert code in [d["code"] for d in tagger.tag(text, "kk")["dimensions"]]
