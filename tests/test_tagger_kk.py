@@ -172,3 +172,19 @@ def test_kazakh_words_of_russian_cues(tagger, text, code):
     was tagged and the Kazakh one was not): feeding, psychoactive substances, free speech,
     additional education."""
     assert code in [d["code"] for d in tagger.tag(text, "kk")["dimensions"]]
+
+
+def test_cargo_is_not_pregnancy(tagger):
+    """«жүкті» is also the accusative of «жүк» (cargo): «жүкті тасымалдау» is no pregnancy;
+    «жүкті әйел» and «жүктілік» are."""
+    r = tagger.tag("Велосипедпен габаритінен артық шығып тұратын жүкті тасымалдауға тыйым салынады.", "kk")
+    assert r["dimensions"] == [] and "AG_PRE" not in r["age_groups"]
+    r = tagger.tag("Жүкті әйелдерге жүктілігі бойынша демалыс беріледі.", "kk")
+    assert "AG_PRE" in r["age_groups"]
+
+
+def test_a_maternal_only_provision_with_other_cues_is_scored(tagger):
+    """A provision whose only child words are pregnancy words drops the other dimensions' cues;
+    the group rule must not look them up (it raised KeyError on such a Kazakh text)."""
+    r = tagger.tag("Жүкті әйелдерге және жүктілігі бойынша демалыстағы әйелдерге жәрдемақы төленеді.", "kk")
+    assert r["dimensions"]

@@ -228,7 +228,8 @@ class Scorer:
                 cuts = [m.start() for m in _CLAUSE_END.finditer(text)]
                 clause: dict[tuple[str, str], set] = {}
                 for en, s, e in hits:
-                    if en.kind == "dim":
+                    # only the hits that count (a maternal-only provision drops the others)
+                    if en.kind == "dim" and en.pattern in per_dim.get(en.target, {}).get("w", ()):
                         clause.setdefault((en.target, en.pattern), set()).add(bisect_right(cuts, offs[s][0]))
                 near: dict[str, set] = {}
                 for (c, p), cl in clause.items():
