@@ -22,11 +22,11 @@ its attribution: the words of the provision with the largest positive weights fo
 from __future__ import annotations
 
 import json
-import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+import numpy
 from spacy.attrs import IS_ALPHA, LENGTH, NORM
 from spacy.lang.ru.stop_words import STOP_WORDS as RU_STOP_WORDS
 
@@ -92,11 +92,16 @@ class DimensionModel:
         self.codes: list[str] = list(weights["codes"])
         self.intercepts: dict[str, float] = dict(weights["intercepts"])
         self.weights: dict[str, dict[str, float]] = {f: dict(w) for f, w in weights["features"].items()}
-        # the same weights as (code index, weight) pairs, and the intercepts as a list: the
-        # scoring loop below runs for every provision with a child context
+        # the same weights as a dense matrix (a row per feature, a column per code) and the
+        # intercepts as a vector: scoring, which runs for every provision with a child context,
+        # is then one row lookup per feature and one numpy sum
         index = {c: i for i, c in enumerate(self.codes)}
-        self._pairs = {f: tuple((index[c], w) for c, w in ws.items()) for f, ws in self.weights.items()}
-        self._bias = [float(self.intercepts[c]) for c in self.codes]
+        self._row = {f: r for r, f in enumerate(self.weights)}
+        self._matrix = numpy.zeros((len(self.weights) + 1, len(self.codes)))   # last row: zeros
+        for f, ws in self.weights.items():
+            for c, w in ws.items():
+                self._matrix[self._row[f], index[c]] = w
+        self._bias = numpy.array([float(self.intercepts[c]) for c in self.codes])
         self.data_sha256: str = weights["data_sha256"]
         model = config["model"]
         self.bigrams = bool(model.get("bigrams", True))
@@ -113,15 +118,11 @@ class DimensionModel:
         return cls(json.loads(path.read_text(encoding="utf-8")), load_config(model_dir))
 
     def probabilities(self, features: Iterable[str]) -> dict[str, float]:
-        z = self._bias[:]
-        get = self._pairs.get
-        for f in set(features):       # binary features, as in training
-            pairs = get(f)
-            if pairs:
-                for i, w in pairs:
-                    z[i] += w
-        exp = math.exp
-        return {c: 1.0 / (1.0 + exp(-v)) for c, v in zip(self.codes, z)}
+        get = self._row.get
+        rows = [r for r in map(get, set(features)) if r is not None]   # binary, as in training
+        z = self._bias + self._matrix[rows].sum(axis=0) if rows else self._bias
+        p = 1.0 / (1.0 + numpy.exp(-z))
+        return dict(zip(self.codes, p.tolist()))
 
     def threshold(self, code: str) -> float:
         return self.thresholds.get(code, self.add_threshold)
