@@ -63,3 +63,20 @@ def corpus_build_copy(corpus_build, tmp_path):
     target = tmp_path / "kb.db"
     shutil.copyfile(corpus_build[0], target)
     return target
+
+
+@pytest.fixture
+def sql_read(monkeypatch) -> list:
+    """The SQL every kb.web.data.rows call runs from now on, in order (the list is appended to
+    as pages read; tests clear it between requests when they need to)."""
+    from kb.web import data
+
+    seen: list = []
+    rows = data.rows
+
+    async def recording(db, sql, params=None):
+        seen.append(sql)
+        return await rows(db, sql, params)
+
+    monkeypatch.setattr(data, "rows", recording)
+    return seen

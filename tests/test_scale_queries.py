@@ -566,7 +566,8 @@ async def test_search_ranks_from_the_index_first_and_finds_the_same(corpus_build
     c.close()
 
 
-async def test_act_contents_from_the_build_give_the_same_act_pages(corpus_build, monkeypatch):
+async def test_act_contents_from_the_build_give_the_same_act_pages(corpus_build, monkeypatch,
+                                                                   sql_read):
     """db/contents.py: each act's table of contents is computed by the build (act_contents);
     every act page made from it is the page made from the act's provisions per request, and
     its links reach every section, chapter and article of the act (or, without articles, its
@@ -579,14 +580,7 @@ async def test_act_contents_from_the_build_give_the_same_act_pages(corpus_build,
     assert c.execute("select count(distinct act_id) from act_contents").fetchone()[0] > 0
     ds = make_datasette(corpus_build[0])
     built = {}
-    read = []
-    execute = data.rows
-
-    async def recorded(db, sql, params=None):
-        read.append(sql)
-        return await execute(db, sql, params)
-
-    monkeypatch.setattr(data, "rows", recorded)
+    read = sql_read
     for act in acts:
         response = await ds.client.get(f"/acts/{act}")
         assert response.status_code == 200, act

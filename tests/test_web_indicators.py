@@ -261,7 +261,7 @@ def _without_law_events_table(source, target):
 
 
 async def test_law_events_come_from_the_build_table_and_equal_the_walk(corpus_build, tmp_path,
-                                                                       monkeypatch):
+                                                                       sql_read):
     """The build writes indicator_law_events; the page reads its rows by indicator (no
     recursive walk per request), and they are the events the walk finds."""
     conn = sqlite3.connect(corpus_build[0])
@@ -274,15 +274,7 @@ async def test_law_events_come_from_the_build_table_and_equal_the_walk(corpus_bu
     assert any("idx_indicator_law_events_indicator" in r[-1] for r in plan), plan
     with_table = make_datasette(corpus_build[0])
     without = make_datasette(_without_law_events_table(corpus_build[0], tmp_path / "kb.db"))
-    from kb.web import data
-    seen = []
-    rows = data.rows
-
-    async def recording(db, sql, params=None):
-        seen.append(sql)
-        return await rows(db, sql, params)
-
-    monkeypatch.setattr(data, "rows", recording)
+    seen = sql_read
     for code in codes:
         seen.clear()
         built = await indicators.law_events(with_table, code)
