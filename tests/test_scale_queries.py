@@ -787,3 +787,76 @@ async def test_kb_serve_makes_the_tag_filtered_pages_at_start(corpus_build, monk
         json_path = path.replace("/kb/provisions?", "/kb/provisions.json?")
         assert _without_timing((await ds.client.get(json_path)).json()) == \
             _without_timing((await plain.client.get(json_path)).json()), path
+
+
+# every match of a search, ranked as the canned query ranks them (the shape it had before it took
+# the best 2,000 from the index first): the oracle for the test below
+_ALL_MATCHES = """select p.id as id, bm25(provisions_fts, 4.0, 1.0, 1.0) as rank,
+    a.status = 'repealed' as repealed
+  from provisions_fts
+  join provisions p on p.rowid = provisions_fts.rowid
+  join acts a on a.id = p.act_id
+  where provisions_fts match kb_fts_query(:q) and p.excluded = 0
+  order by rank, repealed"""
+
+
+@pytest.mark.parametrize("window", [2000, 300, 150])
+async def test_the_canned_search_ranks_from_the_index_first_and_answers_as_over_every_match(
+        corpus_build, window):
+    """metadata.yml's kb/search joins only the best `window` matches to their provisions, and
+    every match only when the 200 rows shown could lie beyond them: its rows are the best 200 of
+    every match (up to the order of equal ranks). window 300 and 150 are the same SQL with a
+    smaller window, so both branches are exercised on the corpus build (150 < 200 always falls
+    back)."""
+    from kb.serve import make_datasette
+
+    sql = yaml.safe_load((REPO / "metadata.yml").read_text(encoding="utf-8"))[
+        "databases"]["kb"]["queries"]["search"]["sql"]
+    assert sql.count("2000") == 2          # the window and its test
+    sql = sql.replace("2000", str(window))
+    db = make_datasette(corpus_build[0]).get_database("kb")
+    for q in ("детей", "ребенок", "пособие", "опека", "школ", "несовершеннолетних труд"):
+        every = (await db.execute(_ALL_MATCHES, {"q": q})).rows
+        got = [r["provision_id"] for r in (await db.execute(sql, {"q": q})).rows]
+        rank = {r["id"]: (round(r["rank"], 9), r["repealed"]) for r in every}
+        assert len(got) == min(200, len(every)), q
+        ranks = [rank[i] for i in got]
+        assert ranks == sorted(ranks), q
+        assert ranks == [(round(r["rank"], 9), r["repealed"]) for r in every[:200]], q
+    assert len(every) > 0
+
+
+async def test_visitors_asking_together_for_a_new_answer_share_one_computation(corpus_build):
+    """data.remembered: requests for a key being computed wait for that computation (issue 11:
+    eight visitors of the same new search made eight rankings); a failed one keeps nothing and
+    fails for each of them, and the next request computes again."""
+    import asyncio
+
+    from kb.serve import make_datasette
+    from kb.web import data
+
+    ds = make_datasette(corpus_build[0])
+    assert data.answers(ds) is not None
+    calls = []
+
+    async def compute():
+        calls.append(1)
+        await asyncio.sleep(0.05)
+        return {"answer": len(calls)}
+
+    got = await asyncio.gather(*(data.remembered(ds, ("test", "together"), compute)
+                                 for _ in range(8)))
+    assert len(calls) == 1 and got == [{"answer": 1}] * 8
+    assert await data.remembered(ds, ("test", "together"), compute) == {"answer": 1}
+
+    async def failing():
+        calls.append(1)
+        await asyncio.sleep(0.05)
+        raise RuntimeError("no")
+
+    calls.clear()
+    results = await asyncio.gather(*(data.remembered(ds, ("test", "fails"), failing)
+                                     for _ in range(4)), return_exceptions=True)
+    assert len(calls) == 1 and all(isinstance(r, RuntimeError) for r in results)
+    assert ("test", "fails") not in data.answers(ds).items
+    assert await data.remembered(ds, ("test", "fails"), compute) == {"answer": 2}

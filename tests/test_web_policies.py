@@ -245,3 +245,30 @@ async def test_the_page_shows_a_page_of_measures_and_the_counts_and_exports_all(
     await get(ds, "/policies?page=0", status=400)
     await get(ds, "/policies?page=x", status=400)
     await get(ds, "/policies?page=99", status=400)
+
+
+POLICY_PATHS = ["/policies", "/policies?age=3", "/policies?age=16&kind=cash", "/policies?page=1",
+                "/policies.json?age=3", "/policies.csv?kind=cash"]
+
+
+async def test_measures_are_answered_once_per_served_build_and_equal_uncached(
+        corpus_ds, corpus_build, monkeypatch, sql_read):
+    """payload() is kept per served build and filters (data.remembered, issue 11): a second
+    request reads no measures, and every page equals the one a server without the kept answers
+    makes."""
+    from kb.web import data
+
+    ds = corpus_ds[0]
+    first = {}
+    for path in POLICY_PATHS:
+        response = await ds.client.get(path)
+        assert response.status_code == 200, path
+        first[path] = response.text
+    sql_read.clear()
+    for path in POLICY_PATHS:
+        assert (await ds.client.get(path)).text == first[path], path
+    assert not [s for s in sql_read if "from policy_measures" in s], sql_read
+    monkeypatch.setattr(data, "answers", lambda datasette: None)
+    plain = make_datasette(corpus_build[0])
+    for path in POLICY_PATHS:
+        assert (await plain.client.get(path)).text == first[path], path
