@@ -151,3 +151,16 @@ def test_a_childs_own_civil_rights_are_participation():
     assert "PAR" in codes(t)
     t = tag("Если национальность родителей различна, национальность ребенка определяется по их соглашению.")
     assert "PAR" in codes(t)
+
+
+def test_a_carers_aggravation_is_protection_not_family():
+    """«совершенное родителем, педагогом либо иным лицом, на которое … возложены обязанности по
+    воспитанию несовершеннолетнего» aggravates a crime against the child: PRO."""
+    t = tag("То же деяние, совершенное педагогом либо иным лицом, на которое законом возложены "
+            "обязанности по воспитанию несовершеннолетнего, – наказывается лишением свободы.")
+    assert codes(t)[0] == "PRO"
+
+
+def test_violence_alone_is_a_secondary_dimension():
+    t = tag("Усыновление отменяется, если усыновитель осуществляет насилие над усыновленным ребенком.")
+    assert codes(t)[:1] == ["FAM"] and "PRO" in codes(t)
