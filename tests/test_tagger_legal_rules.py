@@ -164,3 +164,11 @@ def test_a_carers_aggravation_is_protection_not_family():
 def test_violence_alone_is_a_secondary_dimension():
     t = tag("Усыновление отменяется, если усыновитель осуществляет насилие над усыновленным ребенком.")
     assert codes(t)[:1] == ["FAM"] and "PRO" in codes(t)
+
+
+def test_parents_duties_and_alimony_alone_make_family_a_secondary():
+    t = tag("Родители обязаны заботиться о здоровье своего ребенка.")
+    assert set(codes(t)) == {"FAM", "HLT"}
+    t = tag("Ребенку, оставшемуся без попечения родителей, выплачиваются причитающиеся ему пособия, "
+            "алименты и другие социальные выплаты.")
+    assert {"FAM", "MAT"} <= set(codes(t))
