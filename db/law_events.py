@@ -40,39 +40,55 @@ CREATE TABLE {TABLE} (
 CREATE INDEX idx_{TABLE}_indicator ON {TABLE}(indicator_code);
 """
 
-# Amendments: from each linked provision up through its enclosing parts to its article (a
-# note on an article covers its parts), once per provision whatever the indicators linking it.
-AMENDED = f"""
+def amended_sql(indicator: str | None = None) -> str:
+    """Amendments: from each linked provision up through its enclosing parts to its article (a
+    note on an article covers its parts), once per provision whatever the indicators linking
+    it. For every indicator, or for the one bound to the parameter `indicator` (":c"). Records
+    of one amending act that differ only in their entry-into-force note give the first (a bare
+    column would give whichever row the plan met first: the walk for one indicator and the
+    table's walk for all could differ)."""
+    if indicator:       # one indicator: its linked provisions are the walk's start
+        linked = f" where indicator_code = {indicator}"
+        code, by_code = f"{indicator} as indicator_code", ""
+    else:               # every indicator: each walked provision counts for each linking one
+        linked = ""
+        code, by_code = "l.indicator_code", """
+join (select distinct indicator_code, provision_id from provision_indicator_links) l
+  on l.provision_id = up.pid"""
+    return f"""
 with recursive linked(pid) as (
-    select distinct provision_id from provision_indicator_links),
+    select distinct provision_id from provision_indicator_links{linked}),
   up(pid, id, kind) as (
     select l.pid, p.id, p.kind from linked l join provisions p on p.id = l.pid
     union
     select up.pid, p.id, p.kind from up join provisions q on q.id = up.id
     join provisions p on p.id = q.parent_id
     where up.kind in ('part', 'subpart', 'paragraph'))
-select l.indicator_code, m.amending_date as date, m.amending_form as form,
-       m.amending_number as number, m.action, m.entry_into_force, m.act_id,
+select {code}, m.amending_date as date, m.amending_form as form,
+       m.amending_number as number, m.action,
+       min(m.entry_into_force) as entry_into_force, m.act_id,
        a.title as act_title, count(distinct up.pid) as provisions,
        group_concat(distinct p.path) as paths
 from up join amendments m on m.provision_id = up.id
 join acts a on a.id = m.act_id
-join provisions p on p.id = up.pid
-join (select distinct indicator_code, provision_id from provision_indicator_links) l
-  on l.provision_id = up.pid
+join provisions p on p.id = up.pid{by_code}
 where m.action in ({", ".join(repr(x) for x in AMENDING)})
   and m.amending_date is not null and m.lang = 'rus'
-group by l.indicator_code, m.amending_date, m.amending_form, m.amending_number, m.action,
+group by indicator_code, m.amending_date, m.amending_form, m.amending_number, m.action,
          m.act_id
-order by l.indicator_code, m.amending_date, m.act_id
+order by indicator_code, m.amending_date, m.act_id
 """
 
-ADOPTED = """
+
+def adopted_sql(indicator: str | None = None) -> str:
+    """The adoption of each act holding linked provisions (all indicators, or `indicator`)."""
+    only = f" and l.indicator_code = {indicator}" if indicator else ""
+    return f"""
 select l.indicator_code, a.date_adopted as date, a.form, a.number, 'adopted' as action,
        null as entry_into_force, a.id as act_id, a.title as act_title,
        count(distinct l.provision_id) as provisions, null as paths
 from provision_indicator_links l join acts a on a.id = l.act_id
-where a.date_adopted is not null
+where a.date_adopted is not null{only}
 group by l.indicator_code, a.id
 order by l.indicator_code, a.id
 """
@@ -91,7 +107,7 @@ def load_law_events(db: sqlite_utils.Database) -> dict:
     if has_links_table(conn):
         marks = ", ".join("?" for _ in COLUMNS)
         insert = f"INSERT INTO {TABLE} ({', '.join(COLUMNS)}) VALUES ({marks})"
-        for sql in (AMENDED, ADOPTED):
+        for sql in (amended_sql(), adopted_sql()):
             conn.executemany(insert, conn.execute(sql).fetchall())
     conn.commit()
     total, indicators = conn.execute(

@@ -471,11 +471,16 @@ def _headline(rep: Mapping) -> list[str]:
 
 
 def cv_rows(report: Mapping):
-    """(part, tagger, language, figures) of a `kb eval --cv` report: per language, then «all»."""
+    """(part, tagger, language, items, figures) of a `kb eval --cv` report, per language then
+    «all»; figures: precision, recall, micro-F1, macro-F1, non-child tagged, age-band Jaccard
+    (items with an age), the columns of its table here and in the codebook."""
     for part in ("open", "blind"):
         for tagger in ("rules", "rules_model"):
             for lang, d in _headline(report[part][tagger]):
-                yield part, tagger, lang, d
+                m = d["micro"]
+                yield part, tagger, lang, d["n_items"], (
+                    m["precision"], m["recall"], m["f1"], d["macro_f1"],
+                    d["nonchild_wrong_share"], d["band_jaccard_child"])
 
 
 def format_cv_report(report: Mapping, show_errors: bool = False) -> str:
@@ -489,12 +494,10 @@ def format_cv_report(report: Mapping, show_errors: bool = False) -> str:
              "",
              f"{'part':<6} {'tagger':<12} {'lang':<4} {'items':>6} {'prec':>6} {'rec':>6} "
              f"{'microF1':>7} {'macroF1':>7} {'neg.wr':>6} {'ageJ':>6}"]
-    for part, tagger, lang, d in cv_rows(report):
-        m = d["micro"]
-        lines.append(f"{part:<6} {tagger.replace('_', '+'):<12} {lang:<4} {d['n_items']:>6} "
-                     f"{_f(m['precision'])} {_f(m['recall'])} {_f(m['f1'], 7)} "
-                     f"{_f(d['macro_f1'], 7)} {_f(d['nonchild_wrong_share'])} "
-                     f"{_f(d['band_jaccard_child'])}")
+    widths = (6, 6, 7, 7, 6, 6)
+    for part, tagger, lang, n, figures in cv_rows(report):
+        lines.append(f"{part:<6} {tagger.replace('_', '+'):<12} {lang:<4} {n:>6} "
+                     + " ".join(_f(x, w) for x, w in zip(figures, widths)))
     lines += ["", "open part, rules + model, cross-validated by act:", ""]
     lines.append(format_report({**report["open"]["rules_model"], "gold_path": report["gold_path"]},
                                show_errors=show_errors))

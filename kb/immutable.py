@@ -93,21 +93,34 @@ def is_tag_filtered(sql: str, params) -> bool:
             and not _MATCH_SQL.search(sql) and not _VOLATILE_SQL.search(sql))
 
 
-class _LRU:
-    def __init__(self, size: int):
-        self.size, self.items = size, OrderedDict()
+class LRU:
+    """At most `size` entries, and with `max_bytes` at most that many bytes of the sizes put
+    gives them (an entry over an eighth of it is not kept); the least recently used go first.
+    `items` maps key → (value, bytes)."""
+
+    def __init__(self, size: int, max_bytes: int | None = None):
+        self.size, self.max_bytes, self.bytes = size, max_bytes, 0
+        self.items: OrderedDict = OrderedDict()
+        self.hits = self.misses = 0
 
     def get(self, key):
         if key in self.items:
             self.items.move_to_end(key)
-            return self.items[key]
+            self.hits += 1
+            return self.items[key][0]
+        self.misses += 1
         return None
 
-    def put(self, key, value) -> None:
-        self.items[key] = value
-        self.items.move_to_end(key)
-        while len(self.items) > self.size:
-            self.items.popitem(last=False)
+    def put(self, key, value, size: int = 0) -> None:
+        if self.max_bytes is not None and size > self.max_bytes // 8:
+            return
+        if key in self.items:
+            self.bytes -= self.items.pop(key)[1]
+        self.items[key] = (value, size)
+        self.bytes += size
+        while len(self.items) > self.size or (self.max_bytes is not None
+                                              and self.bytes > self.max_bytes):
+            self.bytes -= self.items.popitem(last=False)[1][1]
 
 
 def _memoised(method):
@@ -139,8 +152,8 @@ def cache_database(db) -> bool:
     for name in SCHEMA_METHODS:
         if hasattr(db, name):
             setattr(db, name, _memoised(getattr(db, name)))
-    schema, aggregates = _LRU(MAX_SCHEMA_QUERIES), _LRU(MAX_AGGREGATES)
-    filtered, pages = _LRU(MAX_FILTERED), _LRU(MAX_FILTERED_PAGES)
+    schema, aggregates = LRU(MAX_SCHEMA_QUERIES), LRU(MAX_AGGREGATES)
+    filtered, pages = LRU(MAX_FILTERED), LRU(MAX_FILTERED_PAGES)
     execute = db.execute
 
     async def cached_execute(sql, params=None, truncate=False, custom_time_limit=None,
@@ -204,8 +217,8 @@ async def warm_tag_filtered(datasette, database: str = "kb") -> int:
     return made
 
 
-def filtered_pages(db) -> _LRU:
-    """The first pages of rows kept for tag-filtered queries (cache_database)."""
+def filtered_pages(db) -> OrderedDict:
+    """The first pages of rows kept for tag-filtered queries (cache_database), by key."""
     return db._kb_immutable_cache[3].items if getattr(db, "_kb_immutable_cache", None) \
         else {}
 

@@ -31,6 +31,7 @@ from spacy.attrs import IS_ALPHA, LENGTH, NORM
 from spacy.lang.ru.stop_words import STOP_WORDS as RU_STOP_WORDS
 
 from kb import paths
+from kb.tagging.doc import CHILD_CONTEXT
 
 MODEL_DIR = paths.DATA_DIR / "tagger_model"
 # function words carry weight in the model but say nothing to a reader: never shown as evidence
@@ -97,7 +98,7 @@ class DimensionModel:
         # is then one row lookup per feature and one numpy sum
         index = {c: i for i, c in enumerate(self.codes)}
         self._row = {f: r for r, f in enumerate(self.weights)}
-        self._matrix = numpy.zeros((len(self.weights) + 1, len(self.codes)))   # last row: zeros
+        self._matrix = numpy.zeros((len(self.weights), len(self.codes)))
         for f, ws in self.weights.items():
             for c, w in ws.items():
                 self._matrix[self._row[f], index[c]] = w
@@ -173,7 +174,7 @@ class ModelComponent:
 
     def __call__(self, doc):
         tags = doc._.kb_tags
-        if self.model is None or tags is None or not _scorable(doc, tags):
+        if self.model is None or tags is None or not scorable(doc):
             return doc
         probs = self.model.probabilities(doc_features(keys_of(doc), tags, self.lang, self.model.bigrams,
                                                       self.model.prefix_len))
@@ -183,10 +184,8 @@ class ModelComponent:
         return doc
 
 
-def _scorable(doc, tags) -> bool:
+def scorable(doc) -> bool:
     """The model speaks only where the rules' child-context gate opened (a child word, a child
     age or a strong cue, and not an excluded or repealed item): the same texts whatever the
     TextGate skips, so the gated and ungated taggers agree (tests/test_tagger_gate.py)."""
-    from kb.tagging.doc import CHILD_CONTEXT
-
     return bool(doc.user_data.get(CHILD_CONTEXT))

@@ -20,8 +20,8 @@ from typing import Mapping, Sequence
 import yaml
 
 from kb import paths
-from kb.tagging.model import (MODEL_DIR, WEIGHTS_FILE, DimensionModel, _scorable, combine,
-                              doc_features, load_config, word_keys)
+from kb.tagging.model import (MODEL_DIR, WEIGHTS_FILE, DimensionModel, combine, doc_features,
+                              load_config, scorable, word_keys)
 
 REAL_GOLD = paths.REAL_GOLD
 BLIND_SPEC = paths.DATA_DIR / "gold" / "real" / "blind.yml"
@@ -78,7 +78,7 @@ def prepare(items: Sequence[Mapping]) -> list[dict | None]:
         with nlp.select_pipes(disable=["kb_dimension_model"]):
             doc = nlp(text)
         tags = doc._.kb_tags
-        out.append({"tags": tags, "words": word_keys(doc), "scorable": _scorable(doc, tags),
+        out.append({"tags": tags, "words": word_keys(doc), "scorable": scorable(doc),
                     "lang": lang})
     return out
 

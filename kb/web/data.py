@@ -11,8 +11,8 @@ import asyncio
 
 import json
 import urllib.parse
-from collections import OrderedDict
 
+from kb.immutable import LRU
 from kb.web import slugs
 
 DATABASE = "kb"
@@ -104,10 +104,12 @@ async def has_slug(datasette) -> bool:
 
 async def act_slugs(datasette, act_id: str) -> dict[str, str]:
     """provision id → slug for one act (the slug column, or derived from the tree)."""
-    cache = _cache(datasette).setdefault("slugs", OrderedDict())
-    if act_id in cache:
-        cache.move_to_end(act_id)
-        return cache[act_id]
+    # bounded, in their own LRU: whole-act slug maps of a million provisions fill memory, and
+    # clearing the page cache they once shared dropped the answers kept beside them (issue 11)
+    cache = _cache(datasette).setdefault("slugs", LRU(MAX_SLUG_MAPS))
+    found = cache.get(act_id)
+    if found is not None:
+        return found
     db = db_of(datasette)
     if "slug" in await columns(datasette, "provisions"):
         found = await rows(db, "select id, slug from provisions where act_id = :a", {"a": act_id})
@@ -117,11 +119,7 @@ async def act_slugs(datasette, act_id: str) -> dict[str, str]:
                                   from provisions where act_id = :a order by position""",
                            {"a": act_id})
         result = slugs.derive_slugs(found)
-    # bounded, in their own LRU: whole-act slug maps of a million provisions fill memory, and
-    # clearing the page cache they once shared dropped the answers kept beside them (issue 11)
-    cache[act_id] = result
-    while len(cache) > MAX_SLUG_MAPS:
-        cache.popitem(last=False)
+    cache.put(act_id, result)
     return result
 
 
@@ -227,32 +225,13 @@ MAX_ANSWERS = 256
 MAX_ANSWER_BYTES = 96 * 1024 * 1024
 
 
-class Answers:
-    """An LRU of at most MAX_ANSWERS answers and MAX_ANSWER_BYTES of their sizes."""
+class Answers(LRU):
+    """The LRU of kept answers (at most MAX_ANSWERS, MAX_ANSWER_BYTES of their sizes) and the
+    computations under way, by key (remembered)."""
 
     def __init__(self, size: int = MAX_ANSWERS, max_bytes: int = MAX_ANSWER_BYTES):
-        self.size, self.max_bytes, self.bytes = size, max_bytes, 0
-        self.items: OrderedDict = OrderedDict()
-        self.hits = self.misses = 0
+        super().__init__(size, max_bytes)
         self.pending: dict = {}         # key -> the task computing it (one per key at a time)
-
-    def get(self, key):
-        if key in self.items:
-            self.items.move_to_end(key)
-            self.hits += 1
-            return self.items[key][0]
-        self.misses += 1
-        return None
-
-    def put(self, key, value, size: int) -> None:
-        if size > self.max_bytes // 8:      # one answer never takes more than an eighth
-            return
-        if key in self.items:
-            self.bytes -= self.items.pop(key)[1]
-        self.items[key] = (value, size)
-        self.bytes += size
-        while len(self.items) > self.size or self.bytes > self.max_bytes:
-            self.bytes -= self.items.popitem(last=False)[1][1]
 
 
 def answers(datasette) -> Answers | None:

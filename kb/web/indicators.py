@@ -37,7 +37,6 @@ SOURCE_RU = {"worldbank": "Всемирный банк", "sowc2023": "ЮНИСЕ
              "kz_qamqor": "qamqor.gov.kz"}
 PALETTE = ("#1f5fa8", "#c0392b", "#2e8b57", "#e67e22", "#7d3c98", "#8c564b", "#d63384",
            "#17a2b8", "#6c757d", "#b5a300")
-AMENDING = ("amended", "new_wording", "added", "excluded")
 LINKS_SHOWN = 60
 EVENTS_SHOWN = 200      # the page lists the latest; the chart and JSON have every event
 CITIES = ("71", "75", "79")
@@ -219,33 +218,12 @@ async def law_events(datasette, code) -> list[dict]:
             from indicator_law_events where indicator_code = :c
             order by action = 'adopted', date, act_id, form, number, action""", {"c": code})
         return _events(found)
-    amended = await data.rows(db, f"""
-        with recursive linked(pid) as (
-            select distinct provision_id from provision_indicator_links
-            where indicator_code = :c),
-          up(pid, id, kind) as (
-            select l.pid, p.id, p.kind from linked l join provisions p on p.id = l.pid
-            union
-            select up.pid, p.id, p.kind from up join provisions q on q.id = up.id
-            join provisions p on p.id = q.parent_id
-            where up.kind in ('part', 'subpart', 'paragraph'))
-        select m.amending_date as date, m.amending_form as form, m.amending_number as number,
-               m.action, m.entry_into_force, m.act_id, a.title as act_title,
-               count(distinct up.pid) as provisions, group_concat(distinct p.path) as paths
-        from up join amendments m on m.provision_id = up.id
-        join acts a on a.id = m.act_id
-        join provisions p on p.id = up.pid
-        where m.action in ({", ".join(repr(x) for x in AMENDING)})
-          and m.amending_date is not null and m.lang = 'rus'
-        group by m.amending_date, m.amending_form, m.amending_number, m.action, m.act_id
-        order by m.amending_date, m.act_id""", {"c": code})
-    adopted = await data.rows(db, """
-        select a.date_adopted as date, a.form, a.number, 'adopted' as action,
-               null as entry_into_force, a.id as act_id, a.title as act_title,
-               count(distinct l.provision_id) as provisions, null as paths
-        from provision_indicator_links l join acts a on a.id = l.act_id
-        where l.indicator_code = :c and a.date_adopted is not null
-        group by a.id""", {"c": code})
+    # a database built before that table: the same walk per request, for this indicator
+    from db.law_events import adopted_sql, amended_sql
+
+    columns = "date, form, number, action, entry_into_force, act_id, act_title, provisions, paths"
+    amended = await data.rows(db, f"select {columns} from ({amended_sql(':c')})", {"c": code})
+    adopted = await data.rows(db, f"select {columns} from ({adopted_sql(':c')})", {"c": code})
     return _events(amended + adopted)
 
 
