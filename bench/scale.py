@@ -578,6 +578,9 @@ def main(argv=None) -> int:
     print(text)
     for kind, _, status, _, _, path in [r for r in results if r[2] != 200][:10]:
         print(f"  error {status}: {path}")
+    print("slowest requests:")
+    for kind, seconds, _, _, _, path in sorted(results, key=lambda r: -r[1])[:12]:
+        print(f"  {seconds * 1000:6.0f} ms  {kind}: {urllib.parse.unquote(path)}")
     out = args.work / f"scale-{args.provisions}.md"
     out.write_text(text, encoding="utf-8")
     if args.write_docs:

@@ -160,11 +160,11 @@ async def provision_redirect(request, datasette):
 @hookimpl
 def startup(datasette):
     """Before the first request, what every visitor of an immutable build shares and would be
-    costly per request: the age pages' ranking and answers (kb/web/pages.py) and the excluded
-    provisions a search's count leaves out (kb/web/searching.py), every indicator's page
+    costly per request: the age pages' ranking and answers (kb/web/pages.py), the columns a
+    search filters and counts by (kb/web/search_columns.py), every indicator's page
     (kb/web/indicators.py, issue 11)."""
     async def inner():
-        for warm in (pages.warm_age_rankings, searching.excluded_rowids,
+        for warm in (pages.warm_age_rankings, searching.columns,
                      indicators.warm_indicator_pages):
             try:
                 await warm(datasette)

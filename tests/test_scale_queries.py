@@ -508,61 +508,101 @@ def test_the_answers_lru_is_bounded_by_count_and_bytes():
     assert store.bytes <= 800 and len(store.items) <= 3
 
 
-FORMER_MATCHES = """select p.id, p.act_id, a.form as act_form, a.status as act_status,
-    p.dimension_codes, p.age_group_codes, p.path, p.heading, p.kind, p.number, p.position
-    from provisions_fts join provisions p on p.rowid = provisions_fts.rowid
+EVERY_MATCH = """select p.rowid from provisions_fts join provisions p on p.rowid = provisions_fts.rowid
     join acts a on a.id = p.act_id
-    where provisions_fts match :q and p.excluded = 0
-    order by bm25(provisions_fts, 4.0, 1.0, 1.0), a.status = 'repealed', p.rowid
-    limit :limit"""
+    where provisions_fts match :q and p.excluded = 0 {filters}
+    order by bm25(provisions_fts, 4.0, 1.0, 1.0), a.status = 'repealed', p.rowid"""
+EVERY_KAZAKH_MATCH = """with m as materialized (
+      select rowid, bm25(provision_texts_fts, 4.0, 1.0) as score from provision_texts_fts
+      where provision_texts_fts match :q)
+    select p.rowid, min(m.score) as score
+    from m join provision_texts t on t.rowid = m.rowid
+    join provisions p on p.id = t.provision_id join acts a on a.id = p.act_id
+    where t.excluded = 0 and t.lang = 'kaz' and p.excluded = 0 {filters}
+    group by p.rowid order by score, a.status = 'repealed', p.rowid"""
+FILTER_SQL = {
+    "status": "a.status = :status", "form": "a.form = :form", "act": "p.act_id = :act",
+    "dimension": "exists (select 1 from provision_dimensions pd where pd.provision_id = p.id"
+                 " and pd.dimension_code = :dimension)",
+    "age": "exists (select 1 from provision_age_groups pa where pa.provision_id = p.id"
+           " and pa.age_group_code = :age)"}
 
 
-@pytest.mark.parametrize("limit", [2000, 30, 3])
-async def test_search_ranks_from_the_index_first_and_finds_the_same(corpus_build, monkeypatch,
-                                                                    limit):
-    """kb/web/searching.py: an unfiltered search ranks the best rowids from the index, then
-    reads their rows (_ranked_first); its count is the matches' rowids less the excluded ones;
-    its facets are counted per distinct value. The same rows, order, count and facets as
-    ranking after the join and counting with it."""
+def _sql_facets(c, rowids: list[int]) -> dict:
+    """The facets of kb/web/searching.py counted by SQL over the given provisions."""
+    out = {k: {} for k in ("dimension", "age", "act", "form", "status")}
+    marks = ",".join(map(str, rowids)) or "null"
+    for key, sql in (
+            ("dimension", f"select pd.dimension_code, count(*) from provision_dimensions pd join "
+                          f"provisions p on p.id = pd.provision_id where p.rowid in ({marks}) group by 1"),
+            ("age", f"select pa.age_group_code, count(*) from provision_age_groups pa join "
+                    f"provisions p on p.id = pa.provision_id where p.rowid in ({marks}) group by 1"),
+            ("act", f"select p.act_id, count(*) from provisions p where p.rowid in ({marks}) group by 1"),
+            ("form", f"select a.form, count(*) from provisions p join acts a on a.id = p.act_id "
+                     f"where p.rowid in ({marks}) group by 1"),
+            ("status", f"select a.status, count(*) from provisions p join acts a on a.id = p.act_id "
+                       f"where p.rowid in ({marks}) group by 1")):
+        out[key] = {k: n for k, n in c.execute(sql) if k not in (None, "")}
+    return out
+
+
+@pytest.mark.parametrize("kazakh", [False, True])
+async def test_search_from_the_columns_ranks_counts_and_facets_as_sql(corpus_build, kazakh):
+    """kb/web/searching.py ranks every match from the FTS index's rowids and scores and
+    filters and counts them with the in-memory columns (kb/web/search_columns.py): the same
+    provisions in the same order as SQL joining every match to its provision, act and tag
+    tables, with and without each filter, and the same facets as SQL counting them."""
     from kb import search
     from kb.serve import make_datasette
-    from kb.web import searching
+    from kb.web import data, searching
 
-    monkeypatch.setattr(searching, "MAX_MATCHES", limit)
     ds = make_datasette(corpus_build[0])
+    cols = await searching.columns(ds)
     c = sqlite3.connect(f"file:{corpus_build[0]}?mode=ro", uri=True)
-    used = []
-    ranked_first = searching._ranked_first
+    act = c.execute("select act_id from provisions group by act_id order by count(*) desc"
+                    ).fetchone()[0]
+    form = c.execute("select form from acts where id = ?", (act,)).fetchone()[0]
+    filters = [{}, {"dimension": "PRO"}, {"dimension": "FAM", "age": "AG_AD1"},
+               {"status": "in_force"}, {"status": "repealed"}, {"act": act},
+               {"form": form, "dimension": "EDU"}, {"dimension": "NOPE"}]
+    words = (["бала", "ата-ана*", "білім", "зорлық"] if kazakh else
+             ["детей", "опек*", "пособий", "буллинг OR насилие", '"право на образование"',
+              "ребенок инвалид"])
+    checked = 0
+    for q in words:
+        for f in filters:
+            params = {"q": search.build_fts_query(q), **f}
+            where = "".join(f" and {FILTER_SQL[k]}" for k in f)
+            want = [r[0] for r in c.execute((EVERY_KAZAKH_MATCH if kazakh else EVERY_MATCH)
+                                            .format(filters=where), params)]
+            got, _ = await data.read_together(
+                data.db_of(ds), lambda read: searching.ranked_in(read, cols, q, f, kazakh))
+            assert got.tolist() == want, (q, f)
+            assert await searching.count(ds, q, f, kazakh) == len(want), (q, f)
+            assert cols.facets(got) == _sql_facets(c, want), (q, f)
+            checked += bool(want)
+    assert checked >= len(words) * 3
+    c.close()
 
-    def recorded(*args):
-        found = ranked_first(*args)
-        used.append(found is not None)
-        return found
 
-    monkeypatch.setattr(searching, "_ranked_first", recorded)
-    for q in ["детей", "опек*", "пособий", "буллинг OR насилие", '"право на образование"',
-              "ребенок инвалид"]:
-        fts = search.build_fts_query(q)
-        got = await searching.matches(ds, q, {}, False)
-        want = [dict(zip([d[0] for d in cur.description], r)) for cur in
-                [c.execute(FORMER_MATCHES, {"q": fts, "limit": limit})] for r in cur.fetchall()]
-        assert got == want, q
-        count = c.execute("select count(*) from provisions_fts join provisions p on p.rowid = "
-                          "provisions_fts.rowid join acts a on a.id = p.act_id where "
-                          "provisions_fts match :q and p.excluded = 0", {"q": fts}).fetchone()[0]
-        assert await searching.count(ds, q, {}, False) == count, q
-        former = {k: {} for k in searching.FILTERS}
-        for r in got:
-            for key, column in (("dimension", "dimension_codes"), ("age", "age_group_codes")):
-                for code in json.loads(r[column] or "[]"):
-                    if code:
-                        former[key][code] = former[key].get(code, 0) + 1
-            for key, column in (("act", "act_id"), ("form", "act_form"),
-                                ("status", "act_status")):
-                if r[column] not in (None, ""):
-                    former[key][r[column]] = former[key].get(r[column], 0) + 1
-        assert searching.facet_counts(got) == former, q
-    assert any(used), "ranked from the index at least once"
+async def test_search_without_words_lists_the_filters_provisions_in_act_order(corpus_build):
+    from kb.serve import make_datasette
+    from kb.web import data, searching
+
+    ds = make_datasette(corpus_build[0])
+    cols = await searching.columns(ds)
+    c = sqlite3.connect(f"file:{corpus_build[0]}?mode=ro", uri=True)
+    want = [r[0] for r in c.execute(
+        f"""select p.rowid from provisions p join acts a on a.id = p.act_id
+            where p.excluded = 0 and {FILTER_SQL['dimension']} order by p.act_id, p.position""",
+        {"dimension": "HLT"})]
+    got, _ = await data.read_together(
+        data.db_of(ds), lambda read: searching.ranked_in(read, cols, "", {"dimension": "HLT"},
+                                                         False))
+    assert want and got.tolist() == want
+    none, _ = await data.read_together(
+        data.db_of(ds), lambda read: searching.ranked_in(read, cols, "", {}, False))
+    assert len(none) == 0
     c.close()
 
 
@@ -704,26 +744,24 @@ async def test_indicator_pages_are_made_at_start_and_the_same(corpus_build, monk
     assert with_request.body == kept[indicators.indicator_url(codes[0])]
 
 
-@pytest.mark.parametrize("limit", [2000, 5])
-async def test_a_search_is_answered_in_one_turn_of_the_sql_threads(corpus_build, monkeypatch,
-                                                                  limit):
-    """kb/web/searching.py answer(): a search's matches, its count (when they are more than
-    MAX_MATCHES) and its page's texts and slugs are read in one round trip; the count is the
-    one searching.count gives and the page's links are the readable URLs."""
+async def test_a_search_is_answered_in_one_turn_of_the_sql_threads(corpus_build, monkeypatch):
+    """kb/web/searching.py answer(): a search's matches, facets and its page's rows and slugs
+    are read in one round trip; the total is the one searching.count gives and the page's links
+    are the readable URLs."""
     from kb.serve import make_datasette
     from kb.web import data, searching
 
-    monkeypatch.setattr(searching, "MAX_MATCHES", limit)
     ds = make_datasette(corpus_build[0])
     await ds.invoke_startup()
     await ds.client.get("/search?q=" + urllib.parse.quote("школа"))   # loads the morphology
     counter = _Counter(monkeypatch)
-    for q in ["детей", "опек*", "право на образование"]:
+    for q in ["детей", "опек*", "право на образование", "баланың"]:
         counter.reset()
         payload = (await ds.client.get("/search.json?q=" + urllib.parse.quote(q))).json()
         assert counter.calls == 1, (q, counter.calls)
-        assert payload["matches"] == await searching.count(ds, q, {}, False), q
-        assert payload["truncated"] == (payload["total"] >= limit)
+        kazakh = q == "баланың"     # ң: a Kazakh word, so the Kazakh texts are searched
+        assert payload["total"] == await searching.count(ds, q, {}, kazakh) > 0, q
+        assert payload["lang"] == ("kk" if kazakh else "ru")
         wanted = await data.provision_urls(ds, [(r["id"], r["act_id"])
                                                 for r in payload["results"]])
         assert [r["url"] for r in payload["results"]] == [wanted[r["id"]]

@@ -341,18 +341,23 @@ async def test_age_page_and_json(ds, P):
     assert "с 1 года до 6 лет" in html and "Дошкольное воспитание" in html
 
 
-async def test_search_counts_every_match_when_facets_read_only_the_first(ds, monkeypatch):
-    """Facets and pages read the first MAX_MATCHES ranked matches; the total counts all."""
+async def test_search_facets_and_pages_cover_every_match(ds, monkeypatch):
+    """The total, the facets and the pages cover every match (kb/web/search_columns.py), not
+    only the first ranked ones: the act facet adds up to the total, and paging through gives
+    each match once."""
     from kb.web import searching
 
-    full = await search(ds, q="детей")
-    assert full["matches"] == full["total"] > 2 and not full["truncated"]
-    monkeypatch.setattr(searching, "MAX_MATCHES", 2)
-    cut = await search(ds, q="детей")
-    assert cut["truncated"] and cut["total"] == 2
-    assert cut["matches"] == full["total"]
+    monkeypatch.setattr(searching, "PAGE_SIZE", 2)
+    first = await search(ds, q="детей")
+    assert first["total"] > 2 and len(first["results"]) == 2
+    assert sum(first["facets"]["act"].values()) == first["total"]
+    assert sum(first["facets"]["status"].values()) == first["total"]
+    seen = []
+    for page in range(1, -(-first["total"] // 2) + 1):
+        seen += found(await search(ds, q="детей", page=page))
+    assert len(seen) == len(set(seen)) == first["total"]
     html = (await get(ds, "/search?q=детей")).text
-    assert f"<strong>{full['total']}</strong> (фильтры и страницы — по первым 2)" in html
+    assert f"Найдено: <strong>{first['total']}</strong>" in html
 
 
 async def test_age_json_lists_at_most_the_limit_per_dimension_with_its_total(ds, monkeypatch):

@@ -138,28 +138,22 @@ async def _search_payload(request, datasette) -> dict:
     kazakh = searching.wants_kazakh(q, request.args.get("lang"))
     page = _page_number(request)
     return await data.remembered(
-        datasette, ("search", q, tuple(sorted(f.items())), kazakh, page,
-                    searching.MAX_MATCHES, searching.PAGE_SIZE),
+        datasette, ("search", q, tuple(sorted(f.items())), kazakh, page, searching.PAGE_SIZE),
         lambda: _compute_search_payload(datasette, q, f, kazakh, page))
 
 
 async def _compute_search_payload(datasette, q: str, f: dict, kazakh: bool,
                                   page: int) -> dict:
-    found, counted, texts = await searching.answer(datasette, q, f, kazakh, page)
-    shown = found[(page - 1) * searching.PAGE_SIZE: page * searching.PAGE_SIZE]
-    if all("slug" in t for t in texts.values()) and len(texts) == len(shown):
-        urls = {r["id"]: data.provision_url(r["act_id"], texts[r["id"]]["slug"])
-                for r in shown}
+    total, facets, shown = await searching.answer(datasette, q, f, kazakh, page)
+    if all("slug" in r for r in shown):
+        urls = {r["id"]: data.provision_url(r["act_id"], r["slug"]) for r in shown}
     else:   # an older build without the slug column
         urls = await data.provision_urls(datasette, [(r["id"], r["act_id"]) for r in shown])
     acts = {a["id"]: a for a in await data.acts(datasette)}
     results = []
     for r in shown:
-        if kazakh:
-            body = " ".join(x for x in (r.get("heading_kk"), r.get("text_kk")) if x)
-        else:
-            t = texts.get(r["id"], {})
-            body = " ".join(x for x in (t.get("heading"), t.get("text")) if x)
+        body = " ".join(x for x in ((r.get("heading_kk"), r.get("text_kk")) if kazakh
+                                    else (r["heading"], r["text"])) if x)
         act = acts.get(r["act_id"], {})
         results.append({
             "id": r["id"], "url": urls[r["id"]], "act_id": r["act_id"],
@@ -170,14 +164,10 @@ async def _compute_search_payload(datasette, q: str, f: dict, kazakh: bool,
             "dimensions": searching.data_json(r["dimension_codes"]),
             "age_groups": searching.data_json(r["age_group_codes"]),
         })
-    truncated = len(found) >= searching.MAX_MATCHES
-    payload = {"q": q, "lang": "kk" if kazakh else "ru", "filters": f, "total": len(found),
-               # every match, when facets and pages cover only the first MAX_MATCHES
-               "matches": counted if counted is not None else len(found),
-               "truncated": truncated, "page": page,
-               "page_size": searching.PAGE_SIZE, "results": results,
-               "facets": searching.facet_counts(found)}
-    if not found and (q or any(f.values())):
+    payload = {"q": q, "lang": "kk" if kazakh else "ru", "filters": f, "total": total,
+               "page": page, "page_size": searching.PAGE_SIZE, "results": results,
+               "facets": facets}
+    if not total and (q or any(f.values())):
         payload["explanation"] = await searching.explain_empty(datasette, q, f, kazakh)
     return payload
 

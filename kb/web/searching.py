@@ -1,8 +1,9 @@
 """Search with facets for /search and /search.json.
 
-The matching set is read once (ids and the columns facets need, ranked by bm25), facets are
-counted over it in Python, and only the page shown gets snippets. Russian queries search
-`provisions_fts` (lemmas, so any word form); a query with Kazakh letters, or `lang=kk`,
+The FTS index gives every match's rowid and bm25 score in one read; the act, dimensions, ages
+and exclusion of every match come from columns held in memory (kb/web/search_columns.py), so
+filters and facets count every match, and only the page shown reads its rows. Russian queries
+search `provisions_fts` (lemmas, so any word form); a query with Kazakh letters, or `lang=kk`,
 searches the Kazakh texts (`provision_texts_fts`, stems) and shows their aligned provisions.
 An empty result explains itself: the forms searched, the filters that emptied it, and
 related words from `kb/data/synonyms.yml` that do find something.
@@ -10,19 +11,16 @@ related words from `kb/data/synonyms.yml` that do find something.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from kb import morph, search
-from kb.web import data
+from kb.web import data, search_columns
 
 SYNONYMS = Path(__file__).resolve().parents[1] / "data" / "synonyms.yml"
-# facets are counted over at most this many ranked matches (the total is counted apart):
-# reading 20,000 took 200 ms of a 330 ms page at a million provisions (issue 11)
-MAX_MATCHES = 2_000
 PAGE_SIZE = 20
 FILTERS = ("dimension", "age", "act", "form", "status")
 
@@ -61,138 +59,107 @@ def wants_kazakh(q: str, lang: str | None) -> bool:
     return any(search.is_kazakh(w) for w in morph.words(q or ""))
 
 
-def _filters_sql(f: dict, params: dict) -> str:
-    where = []
-    if f.get("status") in ("in_force", "repealed"):
-        where.append("a.status = :status")
-        params["status"] = f["status"]
-    if f.get("form"):
-        where.append("a.form = :form")
-        params["form"] = f["form"]
-    if f.get("act"):
-        where.append("p.act_id = :act")
-        params["act"] = f["act"]
-    if f.get("dimension"):
-        where.append("exists (select 1 from provision_dimensions pd where pd.provision_id = p.id"
-                     " and pd.dimension_code = :dimension)")
-        params["dimension"] = f["dimension"]
-    if f.get("age"):
-        where.append("exists (select 1 from provision_age_groups pag where pag.provision_id = p.id"
-                     " and pag.age_group_code = :age)")
-        params["age"] = f["age"]
-    return "".join(f" and {w}" for w in where)
+async def columns(datasette) -> search_columns.SearchColumns:
+    """The search columns of the served build: read once for an immutable database (at start,
+    kb.plugin.startup), per search for a mutable one."""
+    db = data.db_of(datasette)
+    if db.is_mutable:
+        return await db.execute_fn(search_columns.read)
+    cache = data._cache(datasette)
+    if "search_columns" not in cache:
+        cache["search_columns"] = await db.execute_fn(search_columns.read)
+    return cache["search_columns"]
 
 
-async def matches(datasette, q: str, f: dict, kazakh: bool) -> list[dict]:
-    """The first MAX_MATCHES matches of q with filters f, ranked (one turn of the SQL
-    threads)."""
-    return await data.read_together(data.db_of(datasette),
-                                     lambda read: matches_in(read, q, f, kazakh))
+def ranked_in(read, cols: search_columns.SearchColumns, q: str, f: dict, kazakh: bool,
+              rank: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Every provision q finds with filters f: (provision rowids, the matching Kazakh texts'
+    rowids or None), best first when `rank`: bm25 (title 4, text 1, lemmas 1), then acts in
+    force before repealed ones, then rowid. Without words, the filters' provisions in the
+    acts' own order. A provision with several matching Kazakh texts is shown once, by its
+    best."""
+    if not (q or "").strip():
+        if not any(f.get(k) for k in FILTERS):
+            return np.zeros(0, dtype=np.int64), None
+        rowids = np.arange(len(cols.act), dtype=np.int64)
+        rowids = rowids[cols.keep(rowids, f)]
+        return rowids[np.argsort(cols.place[rowids], kind="stable")], None
+    table, weights = (("provision_texts_fts", "4.0, 1.0") if kazakh
+                      else ("provisions_fts", "4.0, 1.0, 1.0"))
+    # Every match in ONE row: the sqlite3 module lets go of the GIL around each step, so
+    # fetching 36,000 rows one by one had a first «детей» wait for the GIL 36,000 times
+    # behind the other requests' Python (1.9 s under load at a million provisions, 80 ms
+    # alone). The score's rank (dense_rank over bm25) keeps ties exact, as the floats printed
+    # as text would not.
+    score = f"bm25({table}, {weights})" if rank else "0"
+    (found, scores), = read(f"""with m as materialized (
+          select rowid as r, {score} as s from {table} where {table} match :q)
+        select group_concat(r), group_concat(k)
+        from (select r, dense_rank() over (order by s) as k from m)""",
+        {"q": search.build_fts_query(q)}, tuples=True)
+    found, scores = (np.fromstring(v, dtype=np.int64, sep=",") if v
+                     else np.zeros(0, dtype=np.int64) for v in (found, scores))
+    texts = None
+    if kazakh:
+        texts = found
+        inside = texts < len(cols.kaz)
+        found = np.where(inside, cols.kaz[np.where(inside, texts, 0)], -1).astype(np.int64)
+    keep = cols.keep(found, f)
+    found, scores = found[keep], scores[keep]
+    texts = texts[keep] if texts is not None else None
+    if rank:
+        order = np.lexsort((found, cols.repealed(found), scores))
+        found, scores = found[order], scores[order]
+        texts = texts[order] if texts is not None else None
+    if texts is not None:           # one line per provision: its best text
+        _, first = np.unique(found, return_index=True)
+        first.sort()
+        found, texts = found[first], texts[first]
+    return found, texts
 
 
 async def answer(datasette, q: str, f: dict, kazakh: bool, page: int):
-    """What a search's page needs, in one turn of the SQL threads (data.read_together): the
-    ranked matches, the count of every match when they are more than MAX_MATCHES, and the
-    slug, heading and text of the page's rows. Under load each turn waits behind the other
-    pages' queries; a search made four or five (issue 11).
-
-    → (matches, count or None, {id: {slug, heading, text}} of the page's rows)."""
-    excluded = await excluded_rowids(datasette)
+    """What a search's page needs, in one turn of the SQL threads (data.read_together): how
+    many provisions match, the facets over all of them, and the rows of the page shown (with
+    their act's form and status, and for a Kazakh search the matching text and heading).
+    → (count, facets, rows)."""
+    cols = await columns(datasette)
     slug = ", slug" if await data.has_slug(datasette) else ""
 
     def reads(read):
-        found = matches_in(read, q, f, kazakh)
-        total = count_in(read, q, f, kazakh, excluded) \
-            if q and len(found) >= MAX_MATCHES else None
-        shown = [r["id"] for r in found[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
-        details = {}
+        found, texts = ranked_in(read, cols, q, f, kazakh)
+        window = slice((page - 1) * PAGE_SIZE, page * PAGE_SIZE)
+        shown = [int(r) for r in found[window]]
+        rows = []
         if shown:
             marks = ",".join(f":p{i}" for i in range(len(shown)))
-            details = {r["id"]: r for r in read(
-                f"select id, heading, text{slug} from provisions where id in ({marks})",
-                {f"p{i}": v for i, v in enumerate(shown)})}
-        return found, total, details
+            params = {f"p{i}": v for i, v in enumerate(shown)}
+            by_rowid = {r["_rowid"]: r for r in read(
+                f"""select rowid as _rowid, id, act_id, dimension_codes, age_group_codes, path,
+                    heading, kind, number, position, text{slug}
+                    from provisions where rowid in ({marks})""", params)}
+            kk = {}
+            if texts is not None:
+                kk = {r["_rowid"]: r for r in read(
+                    f"""select rowid as _rowid, heading as heading_kk, text as text_kk
+                        from provision_texts where rowid in ({marks})""",
+                    {f"p{i}": int(v) for i, v in enumerate(texts[window])})}
+            for i, rowid in enumerate(shown):
+                row = by_rowid[rowid]
+                act = cols.act[rowid]
+                row["act_form"] = _name(cols.forms, cols.act_forms[act])
+                row["act_status"] = _name(cols.statuses, cols.act_statuses[act])
+                if texts is not None:
+                    row.update({k: v for k, v in kk[int(texts[window][i])].items()
+                                if k != "_rowid"})
+                rows.append(row)
+        return len(found), cols.facets(found), rows
 
     return await data.read_together(data.db_of(datasette), reads)
 
 
-def matches_in(read, q: str, f: dict, kazakh: bool) -> list[dict]:
-    params = {"limit": MAX_MATCHES}
-    filters = _filters_sql(f, params)
-    # the act's form and status from acts (provisions' copies may be unset in older builds)
-    cols = ("p.id, p.act_id, a.form as act_form, a.status as act_status, p.dimension_codes, "
-            "p.age_group_codes, p.path, p.heading, p.kind, p.number, p.position")
-    if not (q or "").strip():
-        if not any(f.get(k) for k in FILTERS):
-            return []
-        return read(f"""select {cols}, p.text from provisions p
-            join acts a on a.id = p.act_id where p.excluded = 0 {filters} order by p.act_id, p.position limit :limit""", params)
-    params["q"] = search.build_fts_query(q)
-    if kazakh:
-        return read(f"""select {cols}, t.text as text_kk, t.heading as heading_kk
-            from provision_texts_fts
-            join provision_texts t on t.rowid = provision_texts_fts.rowid
-            join provisions p on p.id = t.provision_id join acts a on a.id = p.act_id
-            where provision_texts_fts match :q and t.excluded = 0 and t.lang = 'kaz' {filters}
-            order by bm25(provision_texts_fts, 4.0, 1.0) limit :limit""", params)
-    if not filters:
-        found = _ranked_first(read, cols, params)
-        if found is not None:
-            return found
-    return read(f"""select {cols}
-        from provisions_fts join provisions p on p.rowid = provisions_fts.rowid
-        join acts a on a.id = p.act_id
-        where provisions_fts match :q and p.excluded = 0 {filters}
-        order by bm25(provisions_fts, 4.0, 1.0, 1.0), a.status = 'repealed', p.rowid
-        limit :limit""", params)
-
-
-def _ranked_first(read, cols: str, params: dict) -> list[dict] | None:
-    """The first `limit` matches of an unfiltered Russian search, ranked from the index alone
-    first: the `limit` plus a margin best-ranked rowids, then their rows (excluded ones
-    dropped). The same rows in the same order as ranking after the join, which read every
-    match's row (text and all) to drop the excluded ones before the limit: 160 of 200 ms for
-    «детей» at a million provisions, 36,000 matches (issue 11). None when the margin was not
-    enough (more excluded matches than it, or a tie in rank at its edge): then the caller
-    ranks after the join."""
-    first = params["limit"] + params["limit"] // 10 + 100
-    found = read(f"""with r as (
-          select rowid, bm25(provisions_fts, 4.0, 1.0, 1.0) as score from provisions_fts
-          where provisions_fts match :q order by score limit :first)
-        select {cols}, r.score as _score, (select count(*) from r) as _n,
-               (select max(score) from r) as _cut
-        from r join provisions p on p.rowid = r.rowid join acts a on a.id = p.act_id
-        where p.excluded = 0
-        order by r.score, a.status = 'repealed', p.rowid limit :limit""",
-                 {**params, "first": first})
-    if not found:       # no match, or every ranked one excluded: the caller ranks as before
-        return None
-    complete = found[0]["_n"] < first      # every match was ranked
-    # else exact only if the limit was reached strictly before the margin's last rank (a row
-    # beyond the margin may tie with it)
-    if not complete and not (len(found) == params["limit"]
-                             and found[-1]["_score"] < found[-1]["_cut"]):
-        return None
-    for r in found:
-        del r["_score"], r["_n"], r["_cut"]
-    return found
-
-
-def facet_counts(found: list[dict]) -> dict[str, dict[str, int]]:
-    counts = {k: {} for k in FILTERS}
-    # up to MAX_MATCHES rows per request: each column's values are counted first (a few
-    # hundred distinct JSON arrays), then each distinct array is parsed once
-    for key, column in (("dimension", "dimension_codes"), ("age", "age_group_codes")):
-        bucket = counts[key]
-        for value, n in Counter(r[column] for r in found).items():
-            for code in _codes(value):
-                bucket[code] = bucket.get(code, 0) + n
-    for key, column in (("act", "act_id"), ("form", "act_form"), ("status", "act_status")):
-        bucket = counts[key]
-        for value, n in Counter(r[column] for r in found).items():
-            if value not in (None, ""):
-                bucket[value] = bucket.get(value, 0) + n
-    return counts
+def _name(names: tuple, index) -> str | None:
+    return names[index] if index >= 0 else None
 
 
 @lru_cache(maxsize=4096)
@@ -204,14 +171,8 @@ def _parsed(value: str) -> tuple:
     return tuple(parsed) if isinstance(parsed, list) else ()
 
 
-def _codes(value) -> tuple:
-    """The codes of a JSON array column, without empty ones (a few hundred distinct arrays)."""
-    if not value or not isinstance(value, str):
-        return ()
-    return tuple(c for c in _parsed(value) if c not in (None, ""))
-
-
 def data_json(value) -> list:
+    """A JSON array column's values (a few hundred distinct arrays: parsed once each)."""
     if not value:
         return []
     if not isinstance(value, str):
@@ -223,48 +184,11 @@ def data_json(value) -> list:
     return list(_parsed(value))
 
 
-async def excluded_rowids(datasette) -> frozenset | None:
-    """The rowids of the excluded provisions, read once per served build (an immutable
-    database; None for a mutable one): 34,000 at a million provisions, 67 ms from the age
-    index once."""
-    db = data.db_of(datasette)
-    if db.is_mutable:
-        return None
-    cache = data._cache(datasette)
-    if "excluded_rowids" not in cache:
-        found = await db.execute_fn(lambda conn: frozenset(r[0] for r in conn.execute(
-            "select rowid from provisions where excluded = 1")))
-        cache["excluded_rowids"] = found
-    return cache["excluded_rowids"]
-
-
 async def count(datasette, q: str, f: dict, kazakh: bool) -> int:
-    """How many provisions q finds with filters f (a count, no rows)."""
-    excluded = await excluded_rowids(datasette)
-    return await data.read_together(data.db_of(datasette),
-                                    lambda read: count_in(read, q, f, kazakh, excluded))
-
-
-def count_in(read, q: str, f: dict, kazakh: bool, excluded: frozenset | None) -> int:
-    params: dict = {"q": search.build_fts_query(q)}
-    filters = _filters_sql(f, params)
-    if excluded is not None and not kazakh and not filters:
-        # the matches' rowids from the index, less the excluded ones: joining every match to
-        # its provision row to read `excluded` took 48 ms for «детей» at a million (issue 11)
-        # (as tuples: a dict for each of 36,000 rowids took 60 of the count's 75 ms)
-        return sum(1 for (rowid,) in read("select rowid from provisions_fts where "
-                                          "provisions_fts match :q", params, tuples=True)
-                   if rowid not in excluded)
-    if kazakh:
-        sql = f"""select count(distinct p.id) as n from provision_texts_fts
-            join provision_texts t on t.rowid = provision_texts_fts.rowid
-            join provisions p on p.id = t.provision_id join acts a on a.id = p.act_id
-            where provision_texts_fts match :q and t.excluded = 0 and t.lang = 'kaz' {filters}"""
-    else:
-        sql = f"""select count(*) as n from provisions_fts
-            join provisions p on p.rowid = provisions_fts.rowid join acts a on a.id = p.act_id
-            where provisions_fts match :q and p.excluded = 0 {filters}"""
-    return read(sql, params)[0]["n"]
+    """How many provisions q finds with filters f (a count: no ranking, no rows)."""
+    cols = await columns(datasette)
+    return await data.read_together(
+        data.db_of(datasette), lambda read: len(ranked_in(read, cols, q, f, kazakh, rank=False)[0]))
 
 
 async def explain_empty(datasette, q: str, f: dict, kazakh: bool) -> dict:
