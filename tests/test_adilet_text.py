@@ -591,3 +591,13 @@ def test_fixture_no_structure_raises(text):
 def test_unsupported_language_raises():
     with pytest.raises(TextFileError):
         read_adilet_text("Статья 1. Текст\n", act_id="Z000000000_", lang="eng")
+
+
+def test_kazakh_parenthesised_exclusion(act):
+    # kaz/Z030000461_.txt line 532: «13) (алып тасталды)» is an excluded subpoint, not its text
+    doc = act("kaz", "Z030000461_")
+    for pid in ("art3-p2-sp13", "art3-p2-sp16", "art3-p2-sp17"):
+        sp = _prov(doc, pid)
+        assert (sp["kind"], sp["excluded"], sp["text"]) == ("subpart", True, None), pid
+    assert not any(p["text"] and p["text"].strip().startswith("(алып тасталды)")
+                   for p in doc["provisions"])

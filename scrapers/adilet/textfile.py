@@ -37,7 +37,7 @@ from scrapers.adilet import amendments as amend
 from scrapers.adilet.markup import DATE_PATTERN, iso_date
 
 # Bump whenever the output for the same file can change: the build re-reads then.
-TEXTFILE_VERSION = "adilet-text@3"
+TEXTFILE_VERSION = "adilet-text@4"
 
 CANONICAL = "https://adilet.zan.kz/{lang}/docs/{act_id}"
 
@@ -63,8 +63,9 @@ _HEADINGS = [
 _RANK = {"part": 6, "subpart": 7}
 _PART = re.compile(r"^(%s)\.(?!\d)\s*(.*)$" % _NUM, re.S)
 _SUBPART = re.compile(r"^(%s)\)\s*(.*)$" % _NUM, re.S)
-_EXCLUDED = re.compile(r"^[(\[]?\s*(?:(?:Стать[яи]|Пункт|Подпункт|Часть|Глава)\s+\S+\s+)?"
-                       r"(исключ[её]н\w*|утратил\w*\s+силу)|алып\s+тасталды|алынып\s+тасталды",
+# «(алып тасталды)» too: the parenthesised Kazakh form was read as text (27 subpoints)
+_EXCLUDED = re.compile(r"^[(\[]?\s*(?:(?:(?:Стать[яи]|Пункт|Подпункт|Часть|Глава)\s+\S+\s+)?"
+                       r"(?:исключ[её]н\w*|утратил\w*\s+силу)|алып\s+тасталды|алынып\s+тасталды)",
                        re.I)
 _FOOTNOTE = re.compile(r"^(Сноска|Ескерту)\s*\.")
 _EDITOR = re.compile(r"^(Вниманию\s+пользователей\s*!|(?:Пайдаланушылардың|Қолданушылар)\s+назарына\s*!|"
