@@ -96,10 +96,12 @@ def _context(items_by_act: dict, item) -> str:
     return article.text.split("\n")[0][:200] if article else ""
 
 
-def draw(corpus_dir: Path) -> list[dict]:
+def draw(corpus_dir: Path, quotas: dict = QUOTAS, seed: int = SEED,
+         have: frozenset = frozenset()) -> list[dict]:
+    """The stratified sample; `have`: keys already in the gold set, never drawn again."""
     from db.adilet_text import load_act_metadata
 
-    rng = random.Random(SEED)
+    rng = random.Random(seed)
     titles = {k: v.get("title") for k, v in load_act_metadata().items()}
     chosen: list[dict] = []
     for source, lang in (("adilet_text", "ru"), ("adilet_text_kk", "kk")):
@@ -108,8 +110,8 @@ def draw(corpus_dir: Path) -> list[dict]:
         by_act = defaultdict(dict)
         for it in iter_source(corpus_dir, source):
             by_act[it.act_id][it.position] = it
-        taken: set[str] = set()
-        q = QUOTAS[lang]
+        taken: set[str] = set(have)
+        q = quotas[lang]
 
         def take(pool, n, stratum, note=None):
             pool = [it for it in pool if it.key not in taken]
@@ -141,7 +143,13 @@ def main(argv=None) -> None:
     ap.add_argument("--out-dir", type=Path, default=Path("/tmp/gold"))
     ap.add_argument("--batches", type=int, default=6)
     ap.add_argument("--top-up", metavar="DIM", help="add every remaining cue item of DIM")
+    ap.add_argument("--extend", type=int, metavar="N",
+                    help="draw N more items (same strata and language shares, new seed), "
+                         "append them to items.jsonl and write coder batches draw<K>_batch*")
     args = ap.parse_args(argv)
+    if args.extend:
+        extend(args.corpus, args.extend, args.out_dir, args.batches)
+        return
     if args.top_up:
         args.out_dir.mkdir(parents=True, exist_ok=True)
         out = args.out_dir / f"topup_{args.top_up}.jsonl"
@@ -156,13 +164,7 @@ def main(argv=None) -> None:
             keep = {k: row[k] for k in ("source", "act_id", "position", "lang", "text_sha256",
                                         "stratum", "cue")}
             fh.write(json.dumps(keep, ensure_ascii=False) + "\n")
-    args.out_dir.mkdir(parents=True, exist_ok=True)
-    size = -(-len(sample) // args.batches)
-    for b in range(args.batches):
-        with open(args.out_dir / f"batch{b + 1}.jsonl", "w", encoding="utf-8") as fh:
-            for row in sample[b * size:(b + 1) * size]:
-                coder = {k: row[k] for k in ("key", "lang", "act_title", "article_heading", "text")}
-                fh.write(json.dumps(coder, ensure_ascii=False) + "\n")
+    _write_batches(sample, args.out_dir, args.batches, "batch")
     langs = defaultdict(int)
     for row in sample:
         langs[(row["lang"], row["stratum"])] += 1
@@ -170,6 +172,46 @@ def main(argv=None) -> None:
           + ", ".join(f"{k[0]} {k[1]} {v}" for k, v in sorted(langs.items())))
     print(f"keys: {ITEMS}; coder batches: {args.out_dir}/batch1..{args.batches}.jsonl")
 
+
+def _have() -> list[dict]:
+    return [json.loads(line) for line in open(ITEMS, encoding="utf-8") if line.strip()]
+
+
+def extend(corpus_dir: Path, n: int, out_dir: Path, batches: int) -> list[dict]:
+    """A further draw of about n items by the first draw's design (strata and language shares
+    of QUOTAS, scaled), never an item already drawn. Items land in the blind part by
+    blind.yml's rule like any other (their act or article decides), so the blind part grows
+    with the open one. Appends to items.jsonl (field `draw`) and writes coder batches.
+
+        python -m kb.gold_sample --extend 1000 --batches 4 --out-dir /tmp/gold2
+    """
+    have = _have()
+    number = 1 + max((row.get("draw", 1) for row in have), default=0)
+    first = sum(sum(v for k, v in q.items() if k != "per_dimension") for q in QUOTAS.values())
+    quotas = {lang: {k: max(1, round(v * n / first)) for k, v in q.items()}
+              for lang, q in QUOTAS.items()}
+    keys = frozenset(f"{r['source']}/{r['act_id']}/{r['position']}" for r in have)
+    sample = draw(corpus_dir, quotas, SEED + number, keys)
+    random.Random(SEED + number + 1).shuffle(sample)
+    with open(ITEMS, "a", encoding="utf-8") as fh:
+        for row in sample:
+            keep = {k: row[k] for k in ("source", "act_id", "position", "lang", "text_sha256",
+                                        "stratum", "cue")}
+            fh.write(json.dumps({**keep, "draw": number}, ensure_ascii=False) + "\n")
+    _write_batches(sample, out_dir, batches, f"draw{number}_batch")
+    print(f"draw {number}: {len(sample)} items from {len({r['act_id'] for r in sample})} acts "
+          f"appended to {ITEMS}; coder batches: {out_dir}/draw{number}_batch1..{batches}.jsonl")
+    return sample
+
+
+def _write_batches(sample: list[dict], out_dir: Path, batches: int, stem: str) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    size = -(-len(sample) // batches)
+    for b in range(batches):
+        with open(out_dir / f"{stem}{b + 1}.jsonl", "w", encoding="utf-8") as fh:
+            for row in sample[b * size:(b + 1) * size]:
+                coder = {k: row[k] for k in ("key", "lang", "act_title", "article_heading", "text")}
+                fh.write(json.dumps(coder, ensure_ascii=False) + "\n")
 
 
 def top_up(corpus_dir: Path, dimension: str, out: Path) -> int:
@@ -182,8 +224,7 @@ def top_up(corpus_dir: Path, dimension: str, out: Path) -> int:
     from db.adilet_text import load_act_metadata
 
     titles = {k: v.get("title") for k, v in load_act_metadata().items()}
-    have = {json.loads(line)["source"] + "/" + json.loads(line)["act_id"] + "/" +
-            json.loads(line)["position"] for line in open(ITEMS, encoding="utf-8") if line.strip()}
+    have = {f"{r['source']}/{r['act_id']}/{r['position']}" for r in _have()}
     added = []
     for source, lang in (("adilet_text", "ru"), ("adilet_text_kk", "kk")):
         rx = re.compile(DIMENSION_CUES[lang][dimension], re.I)

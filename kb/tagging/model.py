@@ -109,6 +109,8 @@ class DimensionModel:
         self.prefix_len = int(model.get("prefix_len", 0))
         self.add_threshold = float(model["add_threshold"])
         self.thresholds = {c: float(t) for c, t in (model.get("thresholds") or {}).items()}
+        self.language_thresholds = {lang: {c: float(t) for c, t in codes.items()} for lang, codes
+                                    in (model.get("thresholds_by_language") or {}).items()}
         self.max_evidence = int(model.get("max_evidence", 3))
 
     @classmethod
@@ -125,8 +127,10 @@ class DimensionModel:
         p = 1.0 / (1.0 + numpy.exp(-z))
         return dict(zip(self.codes, p.tolist()))
 
-    def threshold(self, code: str) -> float:
-        return self.thresholds.get(code, self.add_threshold)
+    def threshold(self, code: str, lang: str | None = None) -> float:
+        """The probability at which the model adds `code` to a text in `lang`."""
+        own = self.language_thresholds.get(lang, {})
+        return own[code] if code in own else self.thresholds.get(code, self.add_threshold)
 
     def evidence(self, words: Sequence[tuple[str, str]], code: str) -> list[str]:
         """The words whose own weight for `code` is largest and positive (the attribution)."""
@@ -143,10 +147,12 @@ class DimensionModel:
 
 
 def combine(tags: dict, probs: Mapping[str, float], model: DimensionModel,
-            words: Sequence[tuple[str, str]] = ()) -> dict:
-    """The rules' tags with the dimensions the model adds (probability ≥ its threshold)."""
+            words: Sequence[tuple[str, str]] = (), lang: str | None = None) -> dict:
+    """The rules' tags with the dimensions the model adds (probability ≥ its threshold for
+    the text's language)."""
     have = {d["code"] for d in tags.get("dimensions") or []}
-    added = sorted((c for c in model.codes if c not in have and probs.get(c, 0.0) >= model.threshold(c)),
+    added = sorted((c for c in model.codes
+                    if c not in have and probs.get(c, 0.0) >= model.threshold(c, lang)),
                    key=lambda c: -probs[c])
     if not added:
         return tags
@@ -179,8 +185,8 @@ class ModelComponent:
         probs = self.model.probabilities(doc_features(keys_of(doc), tags, self.lang, self.model.bigrams,
                                                       self.model.prefix_len))
         have = {d["code"] for d in tags.get("dimensions") or []}
-        if any(p >= self.model.threshold(c) for c, p in probs.items() if c not in have):
-            doc._.kb_tags = combine(tags, probs, self.model, word_keys(doc))
+        if any(p >= self.model.threshold(c, self.lang) for c, p in probs.items() if c not in have):
+            doc._.kb_tags = combine(tags, probs, self.model, word_keys(doc), self.lang)
         return doc
 
 

@@ -166,7 +166,7 @@ def _predict(preps, model: DimensionModel | None) -> list[dict]:
         tags = p["tags"]
         if model is not None and p["scorable"]:
             feats = _features(p, model.bigrams, model.prefix_len)
-            tags = combine(tags, model.probabilities(feats), model, p["words"])
+            tags = combine(tags, model.probabilities(feats), model, p["words"], p["lang"])
         out.append(tags)
     return out
 
