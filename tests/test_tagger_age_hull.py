@@ -24,6 +24,9 @@ def age(text, lang="ru"):
      (0, 83), None),
     ("Дети дошкольного возраста и подростки в возрасте от четырнадцати до шестнадцати лет "
      "посещают кружки.", (0, 191), None),
+    # a general statement, then a later sentence narrowing it (Marriage and Family Code art. 136)
+    ("Передача ребенка патронатным воспитателям осуществляется с учетом его мнения. Ребенок, "
+     "достигший возраста десяти лет, может быть передан только с его согласия.", (0, 215), None),
 ])
 def test_a_separate_child_word_widens_the_hull(text, want, evidence):
     got, ev = age(text)

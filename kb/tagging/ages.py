@@ -102,7 +102,11 @@ def _qualified_words(text: str, words, ages, hits) -> set[int]:
             # the same children again, unless an exception parts them from the aged ones
             # («против … несовершеннолетних, за исключением … несовершеннолетнего в возрасте от
             # четырнадцати до восемнадцати лет»: all minors, and the exception's 14–17)
+            # A word before every aged mention, in an earlier sentence, is the general
+            # statement the aged one narrows («Передача ребенка … с учетом его мнения. Ребенок,
+            # достигший возраста десяти лет, может быть передан только с его согласия»: 0–17)
             if any(not _EXCEPTION.search(text, min(ce, a.start), max(cs, a.end))
+                   and not (ce <= a.start and _SENTENCE_END.search(text, ce, a.start))
                    for a in patterns[en.pattern]):
                 out.add(i)
         elif any(ns <= s and e <= ne and ne - ns > e - s
@@ -117,6 +121,7 @@ def _qualified_words(text: str, words, ages, hits) -> set[int]:
 _VICTIM = re.compile(r"(?:заведомо|неприкосновенност\w*)\s*$", re.I)
 _DEFINED = re.compile(r"[\w-]*\s*(?:,\s*[^,.]{0,80}?,\s*)?(?:признаю?тся|счита[ею]тся)\s+лиц", re.I)
 _EXCEPTION = re.compile(r"за\s+исключением|кроме\s+(?:случа|лиц)", re.I)
+_SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 
 
 def _age_attached(text: str, cs: int, ce: int, age: "AgeHit", words) -> bool:
