@@ -105,6 +105,8 @@ def draw(corpus_dir: Path, quotas: dict = QUOTAS, seed: int = SEED,
     titles = {k: v.get("title") for k, v in load_act_metadata().items()}
     chosen: list[dict] = []
     for source, lang in (("adilet_text", "ru"), ("adilet_text_kk", "kk")):
+        if not any(quotas[lang].values()):
+            continue
         items = [it for it in iter_source(corpus_dir, source)
                  if not _HEADING.match(it.position) and len(it.text) >= 25]
         by_act = defaultdict(dict)
@@ -146,9 +148,12 @@ def main(argv=None) -> None:
     ap.add_argument("--extend", type=int, metavar="N",
                     help="draw N more items (same strata and language shares, new seed), "
                          "append them to items.jsonl and write coder batches draw<K>_batch*")
+    ap.add_argument("--lang", choices=sorted(QUOTAS), action="append",
+                    help="with --extend: draw only this language (repeatable; default both), "
+                         "e.g. to keep the Kazakh share at 30 %% when its child-word pool runs out")
     args = ap.parse_args(argv)
     if args.extend:
-        extend(args.corpus, args.extend, args.out_dir, args.batches)
+        extend(args.corpus, args.extend, args.out_dir, args.batches, args.lang)
         return
     if args.top_up:
         args.out_dir.mkdir(parents=True, exist_ok=True)
@@ -177,7 +182,8 @@ def _have() -> list[dict]:
     return [json.loads(line) for line in open(ITEMS, encoding="utf-8") if line.strip()]
 
 
-def extend(corpus_dir: Path, n: int, out_dir: Path, batches: int) -> list[dict]:
+def extend(corpus_dir: Path, n: int, out_dir: Path, batches: int,
+           langs: list[str] | None = None) -> list[dict]:
     """A further draw of about n items by the first draw's design (strata and language shares
     of QUOTAS, scaled), never an item already drawn. Items land in the blind part by
     blind.yml's rule like any other (their act or article decides), so the blind part grows
@@ -187,9 +193,10 @@ def extend(corpus_dir: Path, n: int, out_dir: Path, batches: int) -> list[dict]:
     """
     have = _have()
     number = 1 + max((row.get("draw", 1) for row in have), default=0)
-    first = sum(sum(v for k, v in q.items() if k != "per_dimension") for q in QUOTAS.values())
-    quotas = {lang: {k: max(1, round(v * n / first)) for k, v in q.items()}
-              for lang, q in QUOTAS.items()}
+    chosen = {lang: q for lang, q in QUOTAS.items() if not langs or lang in langs}
+    first = sum(sum(v for k, v in q.items() if k != "per_dimension") for q in chosen.values())
+    quotas = {lang: ({k: max(1, round(v * n / first)) for k, v in q.items()} if lang in chosen
+                     else {k: 0 for k in q}) for lang, q in QUOTAS.items()}
     keys = frozenset(f"{r['source']}/{r['act_id']}/{r['position']}" for r in have)
     sample = draw(corpus_dir, quotas, SEED + number, keys)
     random.Random(SEED + number + 1).shuffle(sample)
