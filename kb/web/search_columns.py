@@ -7,7 +7,7 @@ build's indexes. Facets and filters are then counted over *every* match in a few
 milliseconds, where reading each match's row (or even the best 2,000 of them) cost most of a
 first search at a million provisions (issue 11), and facets covered only those 2,000.
 
-About 20 bytes per provision (20 MB at a million), read in one to two seconds at start
+About 15 bytes per provision (15 MB at a million), read in about two seconds at start
 (`kb.plugin.startup`). A mutable database is read again per search (small databases only).
 """
 from __future__ import annotations
