@@ -77,3 +77,27 @@ def test_kb_eval_breaks_the_figures_down_by_language(corpus_dir):
     assert sum(d["micro"]["tp"] for d in langs.values()) == report["micro"]["tp"]
     assert "\nkk " in format_report(report) and "\nru " in format_report(report)
 
+
+
+def test_a_further_draw_never_repeats_an_item_and_keeps_to_its_language(corpus_dir, tmp_path,
+                                                                        monkeypatch):
+    """python -m kb.gold_sample --extend N [--lang kk]: appends a numbered draw of new keys."""
+    import shutil
+
+    from kb import gold_sample
+
+    items = tmp_path / "items.jsonl"
+    shutil.copyfile(REAL / "items.jsonl", items)
+    monkeypatch.setattr(gold_sample, "ITEMS", items)
+    before = [json.loads(line) for line in open(items, encoding="utf-8")]
+    sample = gold_sample.extend(corpus_dir, 60, tmp_path / "batches", 2, ["kk"])
+    after = [json.loads(line) for line in open(items, encoding="utf-8")]
+    new = after[len(before):]
+    assert after[:len(before)] == before and len(new) == len(sample) > 0
+    draw = max(r.get("draw", 1) for r in before) + 1
+    assert all(r["draw"] == draw and r["lang"] == "kk" for r in new)
+    keys = [f"{r['source']}/{r['act_id']}/{r['position']}" for r in after]
+    assert len(keys) == len(set(keys))
+    coded = [json.loads(line) for b in (1, 2)
+             for line in open(tmp_path / "batches" / f"draw{draw}_batch{b}.jsonl", encoding="utf-8")]
+    assert [c["key"] for c in coded] == keys[len(before):] and all(c["text"] for c in coded)
