@@ -8,7 +8,6 @@ The database is published immutable, so per-act slug maps are cached for the pro
 from __future__ import annotations
 
 import asyncio
-
 import json
 import urllib.parse
 
@@ -39,7 +38,7 @@ async def rows_unlimited(db, sql, params=None) -> list[dict]:
 
 async def read_together(db, reads):
     """Run `reads(read)` in one turn of the SQL threads, where `read(sql, params)` → rows as
-    dicts (`read(sql, params, tuples=True)` → as tuples): several small reads of one page (and reads that depend on each other) wait in the
+    dicts: several small reads of one page (and reads that depend on each other) wait in the
     threads' queue once, not once each (issue 11: under load each turn waited behind the
     other pages' queries). Held to the SQL time limit like db.execute (its checks restart at
     each read); an interrupted read raises QueryInterrupted, as db.execute does."""
@@ -50,12 +49,10 @@ async def read_together(db, reads):
     limit_ms = db.ds.sql_time_limit_ms
 
     def run(conn):
-        def read(sql, params=None, tuples=False):
+        def read(sql, params=None):
             with dd.sqlite_timelimit(conn, limit_ms):
                 try:
                     cursor = conn.execute(sql, params or {})
-                    if tuples:      # many rows: a dict each costs more than the query
-                        return cursor.fetchall()
                     names = [d[0] for d in cursor.description]
                     return [dict(zip(names, r)) for r in cursor.fetchall()]
                 except (sqlite3.OperationalError, sqlite3.DatabaseError) as e:

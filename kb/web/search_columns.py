@@ -42,11 +42,6 @@ class SearchColumns:
     dimension_codes: tuple[str, ...]
     age_group_codes: tuple[str, ...]
 
-    @property
-    def nbytes(self) -> int:
-        return sum(getattr(self, f).nbytes for f in ("act", "place", "excluded", "dims", "ages",
-                                                     "kaz", "act_forms", "act_statuses"))
-
     def repealed(self, rowids: np.ndarray) -> np.ndarray:
         repealed = self.statuses.index("repealed") if "repealed" in self.statuses else -2
         return self.act_statuses[self.act[rowids]] == repealed
