@@ -48,6 +48,8 @@ class Cue:
     weak: bool = False                      # child-context words only: a learner who may be an
                                             # adult («обучающийся»): no gate beside adult context
                                             # or higher education
+    recipient: bool = False                 # a carer (adopter, guardian): a group cue only where
+                                            # named in the dative, as whom a benefit is paid to
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,8 @@ def _cues(path, where: str, raw, *, allow_age=False) -> dict[str, tuple[Cue, ...
                             strong=bool(item.get("strong", False)), age=age,
                             pregnancy=bool(item.get("pregnancy", False)),
                             group=bool(item.get("group", False)), only=only,
-                            weak=bool(item.get("weak", False))))
+                            weak=bool(item.get("weak", False)),
+                            recipient=bool(item.get("recipient", False))))
         out[lang] = tuple(cues)
     return out
 

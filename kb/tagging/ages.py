@@ -105,7 +105,10 @@ def _qualified_words(text: str, words, ages, hits) -> set[int]:
             # A word before every aged mention, in an earlier sentence, is the general
             # statement the aged one narrows («Передача ребенка … с учетом его мнения. Ребенок,
             # достигший возраста десяти лет, может быть передан только с его согласия»: 0–17)
-            if any(not _EXCEPTION.search(text, min(ce, a.start), max(cs, a.end))
+            # An exception after the aged mention parts nothing: «несовершеннолетних в возрасте
+            # от четырнадцати до восемнадцати лет …, за исключением случаев, когда … право
+            # несовершеннолетнего …» speaks of the same 14–17-year-olds again
+            if any(not (ce <= a.start and _EXCEPTION.search(text, ce, a.start))
                    and not (ce <= a.start and _SENTENCE_END.search(text, ce, a.start))
                    for a in patterns[en.pattern]):
                 out.add(i)
@@ -136,6 +139,11 @@ def _age_attached(text: str, cs: int, ce: int, age: "AgeHit", words) -> bool:
         return False
     gap = text[lo:hi]
     if _ATTACH_BREAK.search(gap) or len(_WORD.findall(gap)) > limit:
+        return False
+    # an age before the word qualifies it inside one phrase («не достигшие шестнадцати лет
+    # несовершеннолетние»), not across a comma («воспитывающим ребенка в возрасте до
+    # четырнадцати лет, имеющим детей с инвалидностью»: the next item of a list)
+    if age.start < ce and "," in gap:
         return False
     # another child word in between is the one the age is attached to
     return not any(lo <= ws and we <= hi for _, ws, we, _, _ in words)

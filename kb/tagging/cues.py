@@ -42,6 +42,7 @@ class CueEntry:
     group: bool = False
     only: str | None = None
     weak: bool = False
+    recipient: bool = False
 
 
 class CueIndex:
@@ -64,7 +65,7 @@ class CueIndex:
                     is_prefix = star and i == len(parts) - 1
                     toks.append((morph.normalise(part) if is_prefix else word_key(part), is_prefix))
             entry = CueEntry(kind, target, cue.pattern, cue.weight, cue.strong, cue.age, cue.pregnancy,
-                             cue.group, cue.only, cue.weak)
+                             cue.group, cue.only, cue.weak, cue.recipient)
             raw.append((entry, toks))
 
         for dim in tax.dimensions:

@@ -163,6 +163,11 @@ _KK_RULES = [
     # (kind, regex, strong)
     ("range", re.compile(rf"{_B}(?P<a>{_KNUM})\s+жас(?:тан|нан)\s+(?P<b>{_KNUM})\s+{_JAS}\s+дейін\w*"), True),
     ("range", re.compile(rf"{_B}(?P<a>{_KNUM_STEM}){_ABL}\s+(?P<b>{_KNUM})\s+{_JAS}\s+дейін\w*"), True),
+    # «он бес жасқа толған, бірақ он жеті жастан аспаған»: from the first age to the end of the
+    # second year of age (ru «достигшие пятнадцати лет, но не старше семнадцати лет»)
+    ("range_le", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+толған\w*\s*,?\s+(?:бірақ|алайда)\s+(?P<b>{_KNUM})\s+жас(?:тан|нан)\s+(?:аспаған\w*|аспайтын\w*|аспауы\w*|аспаса)"), True),
+    # «он алты жас және одан үлкен», «он алты жастағы және одан жоғары»: that age and up
+    ("ge", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+және\s+одан\s+(?:үлкен|жоғары|асқан)\w*"), True),
     # «он төрт жасқа толған, бірақ он сегіз жасқа толмаған»: 14–17
     ("range", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+толған\w*\s*,?\s+(?:бірақ|алайда)\s+(?P<b>{_KNUM})\s+{_JAS}\s+{_NOT_REACHED}"), True),
     ("lt", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+толғанға\s+дейін\w*"), True),
@@ -178,7 +183,10 @@ _KK_RULES = [
     ("older", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+{_OLDER}"), True),
     ("ge", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+{_REACHED}"), True),
     ("lt", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_JAS}\s+(?:дейін\w*|кіші\w*)"), True),
-    ("ltm", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_AI}\s+дейін(?:гі)?\b(?!\s+мерзім)"), True),
+    # a number of months «… айға дейін» is a period as often as an age («ұзақтығы екі айға дейінгі
+    # оқу-жаттығу жиындары», «үш айға дейін жүргізіледі»): weak, like ru «до шести месяцев» — it
+    # counts only where a child word opens the gate («алты айға дейінгі балалар»)
+    ("ltm", re.compile(rf"{_B}(?P<a>{_KNUM})\s+{_AI}\s+дейін(?:гі)?\b(?!\s+мерзім)"), False),
     ("ge", re.compile(rf"{_B}(?P<a>{_KNUM})\s+жас(?:тан|нан)(?:\s+бастап)?"), True),
     ("eq", re.compile(rf"{_B}(?P<a>{_KNUM})\s+жас(?:тағы|ында|та)\b"), True),
     ("lt_adult", re.compile(rf"{_B}кәмелет(?:ке|тік\s+жасқа)\s+толғанға\s+дейін\w*"), True),
@@ -191,6 +199,10 @@ _KK_RULES = [
     # words»); not «жас балабақша», «жас баламалы», and not a number's «жас» («он жас»)
     ("young", re.compile(rf"{_B}(?<!\d\s)жас\s+бала(?!бақша|ма|нс)\w*"), True),
 ]
+_KK_INCLUSIVE = re.compile(r"\s*\(?\s*қоса\s+алғанда")
+_KK_AND_OLDER = re.compile(rf"{_B}(?:немесе|және)\s+(?:бұл|осы)\s+жастан\s+(?:асқан|үлкен)\w*")
+# «ұзақтығы екі айға дейінгі», «мерзімі үш айға дейін»: a duration, not an age
+_KK_PERIOD_BEFORE = re.compile(rf"(?:ұзақтығы|мерзім\w*|кезең\w*)\s+(?:[\wәғқңөұүһі-]+\s+)?$")
 _KK_NUMBER_BEFORE = re.compile(rf"(?:{_B}(?:{_alt(_KK_TENS)}|{_alt(_KK_UNITS)}|жарым)|\d)\s*$")
 # Kazakh texts of Adilet often type the Latin «i» for «і» («он сегiз жасқа дейiнгi»): read as «і»
 _LATIN_I = str.maketrans("i", "і")
@@ -239,6 +251,11 @@ def extract_ages_kk(text: str):
                         lo, hi = months, months + 11
                     elif kind == "le":
                         lo, hi = 0, months + 11
+                    elif kind == "range_le":
+                        b = _first_num(m.group("b"))
+                        if b is None:
+                            continue
+                        lo, hi = months, int(round(b * 12)) + 11
                     else:
                         b = _first_num(m.group("b"))
                         if b is None:
@@ -246,7 +263,25 @@ def extract_ages_kk(text: str):
                         lo, hi = months, int(round(b * 12)) - 1
                 if hi is not None and hi < lo:
                     continue
+            if kind == "ltm" and _KK_PERIOD_BEFORE.search(low, max(0, s - 30), s):
+                continue
+            # «… жасқа дейінгілерді қоса алғанда» (ru «включительно»): to the end of that year of age
+            if kind in ("lt", "range") and hi is not None and low[s:e].endswith(("дейін", "дейінгі", "дейінгілерді", "дейінгілер")) \
+                    and _KK_INCLUSIVE.match(low, e) and (hi + 1) % 12 == 0:
+                hi += 12
             taken.append((s, e))
             hits.append(AgeHit(lo, hi, text[s:e], s, e, strong, older=kind == "older" and lo >= 216))
+    # «он сегіз жасқа толмаған немесе бұл жастан асқан, егер …»: the age before, and up (ru «не
+    # достигшие восемнадцати лет или старше этого возраста»)
+    if hits and "жастан" in low:
+        for m in _KK_AND_OLDER.finditer(low):
+            s, e = m.span()
+            prev = [h for h in hits if h.end <= s and not low[h.end:s].strip(" ,")]
+            if not prev or any(s < te and ts < e for ts, te in taken):
+                continue
+            h = prev[-1]
+            lo = h.max_months + 1 if h.min_months == 0 and h.max_months is not None else h.min_months
+            taken.append((s, e))
+            hits.append(AgeHit(lo, None, text[s:e], s, e, True, older=lo >= 216))
     hits.sort(key=lambda h: h.start)
     return hits

@@ -94,22 +94,43 @@ def _build(regex: str, *groups) -> re.Pattern:
 
 
 _NEG = r"не\s*достиг\w*"
+# majority: «совершеннолетия», «совершеннолетнего возраста» («не достигших совершеннолетнего
+# возраста», «до достижения ими совершеннолетнего возраста»)
+_MAJORITY = r"(?:совершеннолети\w*|совершеннолетн\w*\s+возраст\w*)"
 # «исполнится», not «исполнительного документа»
 _REACH = r"(?:достигш\w*|достигн\w*|достиг(?:ли|ла|ло)?|достижени\w*|исполнил\w*|исполнит(?:ся|ь)\b|исполнятся)"
 _RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
     # (needles: the regex runs only if one occurs, kind, regex, strong)
+    # «достигшие в год поступления возраста пятнадцати лет, но не старше семнадцати лет»: from
+    # the first age to the end of the second year of age
+    (('старше',), "range_le", _build(r"\b(?:достигш\w*|достиг(?:ли|ла|ло)?|в\s+возрасте|с|со|от)(?:\s+[^\s.;:]+){0,4}?\s+NUM(a)\s+(?:UNIT(v)\s*)?,?\s+(?:но\s+)?не\s+старше\s+NUM(b)\s+UNIT(u)", "a", "b", "u", "v"), True),
+    # «в возрасте шестнадцати лет и старше», «граждан в возрасте от 12 лет и старше»: that age
+    # and up (not «… лет и старше этого возраста», read below with the age before it)
+    (('старше',), "ge", _build(r"\bв\s+возрасте\s+(?:от\s+|с\s+)?NUM(a)\s+UNIT(u)\s*,?\s+и\s+старше\b(?!\s+(?:этого|указанного|данного))", "a", "u"), True),
+    (('старше',), "ge", _build(r"\bNUM(a)\s+UNIT(u)\s*,?\s+и\s+старше\b(?!\s+(?:этого|указанного|данного))", "a", "u"), False),
+    # «с семилетнего до восемнадцатилетнего возраста», «от трехлетнего до шестилетнего возраста»
+    (('летн',), "range", re.compile(rf"\b(?:с|со|от)\s+(?P<c>(?:{_alt(_CTENS)})?(?:{_alt(_CSTEM)})|{_alt(_CTENS)}|\d{{1,2}}-?)летн\w*\s+(?:возраст\w*\s+)?до\s+(?P<d>(?:{_alt(_CTENS)})?(?:{_alt(_CSTEM)})|{_alt(_CTENS)}|\d{{1,2}}-?)летн\w*\s+возраст\w*"), True),
+    # «с шести – десяти лет», «от 6-10 лет»: a range with a dash
+    (('лет',), "range", _build(r"\b(?:с|со|от)\s+NUM(a)\s*[–—-]\s*NUM(b)\s+UNIT(u)", "a", "b", "u"), False),
     # «лица, которым исполнилось четырнадцать, но не исполнилось восемнадцати лет»: 14–17
     (('исполни', 'достиг'), "range", _build(r"\b(?:исполнил\w*|достигш\w*|достиг(?:ли|ла|ло)?)\s+NUM(a)(?:\s+UNIT(v))?\s*,?\s+но\s+не\s*(?:исполнил\w*|достигш\w*|достиг(?:ли|ла|ло)?)\s+NUM(b)\s+UNIT(u)", "a", "b", "u", "v"), True),
     (('достиг',), "lt", _build(rf"\b{_NEG}{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
-    (('совершеннолет',), "lt_adult", re.compile(rf"\b{_NEG}(?:{_GAP})?совершеннолети\w*"), True),
+    (('совершеннолет',), "lt_adult", re.compile(rf"\b{_NEG}(?:{_GAP})?{_MAJORITY}"), True),
     # «лицо, не достигшее брачного (супружеского) возраста»: under the marriage age of eighteen
     # (Marriage and Family Code, art. 10)
     (('брачн',), "lt_adult", re.compile(rf"\b{_NEG}\s+брачн\w*\s+(?:\(\s*супружеск\w*\s*\)\s*)?возраст\w*"), True),
-    (('достижени',), "lt", _build(rf"\bдо\s+(?:его\s+|их\s+)?достижени\w*{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
+    # «до достижения ребенком возраста трех лет», «до дня достижения ребенком возраста полутора
+    # лет» (Social Code: the day the payment ends)
+    (('достижени',), "lt", _build(rf"\bдо\s+(?:дня\s+)?(?:его\s+|их\s+)?достижени\w*{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     # «уход за ребенком по достижении им возраста полутора лет» (Social Code): care *until*
     (('достижени',), "lt_care", _build(r"(?<=\bуходу\s)за\s+(?:ребенком|детьми)(?:\s+[^\s.;:]+){0,4}?\s+по\s+достижении\s+(?:им|ими|ею)?\s*(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     (('достижени',), "lt_care", _build(r"(?<=\bуходом\s)за\s+(?:ребенком|детьми)(?:\s+[^\s.;:]+){0,4}?\s+по\s+достижении\s+(?:им|ими|ею)?\s*(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
-    (('совершеннолет',), "lt_adult", re.compile(r"\bдо\s+(?:его\s+|их\s+)?(?:достижения\s+(?:\w+\s+)?)?совершеннолети\w*"), True),
+    (('достижени',), "lt_care", _build(r"(?:(?<=\bуход\s)|(?<=\bухода\s))за\s+(?:ребенком|детьми)(?:\s+[^\s.;:]+){0,4}?\s+по\s+достижении\s+(?:им|ими|ею)?\s*(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
+    # «со дня рождения ребенка … по достижении им возраста полутора лет (включительно)», «со дня
+    # установления опеки по достижении им возраста полутора лет»: «с … по …» is a period from a
+    # day until the child reaches the age, as «до достижения»
+    (('достижени',), "lt_care", _build(r"\bсо\s+дня\s[^.;:]{0,120}?(?P<x>\bпо\s+достижении\s+(?:им|ими|ею|ребенком|детьми)?\s*(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c)))", "a", "u", "c"), True),
+    (('совершеннолет',), "lt_adult", re.compile(rf"\bдо\s+(?:его\s+|их\s+)?(?:достижения\s+(?:\w+\s+)?)?{_MAJORITY}"), True),
     # an explicit age range of a person («в возрасте от … до … лет», «лица в возрасте от …»,
     # «для возраста от четырнадцати до шестнадцати лет») is strong: it opens the child-context
     # gate with no child word. TAXONOMY rule 4 gives no age to a provision that names no child;
@@ -131,7 +152,12 @@ _RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
     # «не моложе восемнадцати лет», «не младше 16 лет»: at least that age (read before «моложе»)
     (('младше', 'моложе'), "older", _build(r"\bне\s+(?:младше|моложе)\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
     (('младше', 'моложе'), "lt", _build(r"\b(?:младше|моложе)\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
+    # «не старше семнадцати лет», «ребенка в возрасте не более трех лет»: to the end of that
+    # year of age (as kk «он жеті жастан аспаған»); read before «старше»
+    (('старше',), "le", _build(r"\bне\s+старше\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
+    (('возраст',), "le", _build(r"\bв\s+возрасте\s+не\s+(?:более|старше)\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
     (('старше',), "older", _build(r"\bстарше\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
+    (('старше',), "older", _build(r"\bстарше\s+CNUM(c)", "c"), True),
     (('возраст',), "eq", _build(r"\bв\s+возрасте\s+NUM(a)\s+UNIT(u)", "a", "u"), True),
     # the age of majority (or an older one) reached at a moment («по достижении восемнадцати
     # лет», «достижение ребенком совершеннолетия» as a ground) is that year of age alone
@@ -140,10 +166,10 @@ _RU_RULES: list[tuple[tuple[str, ...], str, re.Pattern, bool]] = [
     # достижении ими возраста шестнадцати лет»): that age and up, like the participle
     # («достигший десяти лет») and «при/после достижения»
     (('достижени',), "reach", _build(rf"\b(?:по\s+достижени\w*|(?<!до\s)(?<!после\s)(?<!при\s)достижение)(?:{_GAP})?(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
-    (('совершеннолет',), "eq_adult", re.compile(rf"\b(?:по\s+(?:достижени|наступлени)\w*|(?<!до\s)(?<!после\s)(?<!при\s)достижение|после\s+наступлени\w*)(?:{_GAP})?совершеннолети\w*"), True),
+    (('совершеннолет',), "eq_adult", re.compile(rf"\b(?:по\s+(?:достижени|наступлени)\w*|(?<!до\s)(?<!после\s)(?<!при\s)достижение|после\s+наступлени\w*)(?:{_GAP})?{_MAJORITY}"), True),
     (('достиг', 'достижени', 'исполни'), "ge", _build(rf"\b{_REACH}{_GAP}(?:возраст\w*\s+)?(?:NUM(a)\s+UNIT(u)|CNUM(c))", "a", "u", "c"), True),
     (('совершеннолет',), "ge_adult", re.compile(r"(?<!не)(?<!не\s)\bсовершеннолетн\w*(?:\s+\w+){0,2}?\s+(?:дет|ребен)\w*"), False),
-    (('совершеннолет',), "ge_adult", re.compile(rf"\b(?:{_REACH}|по\s+достижении)(?:{_GAP})?совершеннолети\w*"), True),
+    (('совершеннолет',), "ge_adult", re.compile(rf"\b(?:{_REACH}|по\s+достижении)(?:{_GAP})?{_MAJORITY}"), True),
     # a bare «детей пятилетнего возраста» (no «с», «до», «достигший» before it: those forms are
     # read above and take the span first): that year of age, N to N years 11 months
     (('летн',), "eq", _build(r"(?<!-)\bCNUM(c)", "c"), True),
@@ -169,6 +195,8 @@ def _ru_anchored(low: str) -> bool:
     return False
 
 
+_RU_AND_OLDER = re.compile(r"\b(?:и|или)\s+старше\s+(?:этого|указанного|данного)\s+возраста\b")
+_INCLUSIVE = re.compile(r"\s*\(?\s*включительно")
 # what makes a number of years a period, not an age
 _RU_PERIOD_BEFORE = re.compile(
     r"(?:\bсрок\w*|\bтечени\w*|\bпериод\w*|\bстаж\w*|\bсвобод\w*|\bработ\w*|\bарест\w*|"
@@ -176,7 +204,7 @@ _RU_PERIOD_BEFORE = re.compile(
     r"\bвыслуг\w*|\bпродлен\w*|\bзаключени\w*|\bнаказан\w*|\bпоселени\w*|\bобязательств\w*)"
     r"[^.;:]{0,12}$")
 _RU_PERIOD_AFTER = re.compile(r"^\s*(?:со\s+дня|с\s+момента|с\s+даты|после|подряд|назад|"
-                              r"лишения|ограничения|исправительн|\(?включительно\)?\s+со)")
+                              r"лишения|ограничения|исправительн|\(?включительно\)?\s+со\b)")
 _RU_PERIOD_GAP = re.compile(r"\b(?:за|течение|срок\w*|период\w*|стаж\w*|через|после|свобод\w*)\b")
 
 
@@ -200,7 +228,8 @@ def extract_ages_ru(text: str) -> list[AgeHit]:
         if not any(n in low for n in needles):
             continue
         for m in rx.finditer(low):
-            s, e = m.span()
+            # a rule's group «x», when it has one, is the age phrase the rest of it only places
+            s, e = m.span("x") if "x" in rx.groupindex else m.span()
             if any(s < te and ts < e for ts, te in taken) or any(ps <= s and e <= pe for ps, pe in periods):
                 continue
             gd = m.groupdict()
@@ -227,13 +256,27 @@ def extract_ages_ru(text: str) -> list[AgeHit]:
                     lo, hi = months, months + (0 if unit.startswith("месяц") else 11)
                 elif kind == "reach":
                     lo, hi = months, None
-                else:  # range
-                    b = _num_value(gd.get("b") or "")
+                elif kind == "le":
+                    lo, hi = 0, months + (0 if unit.startswith("месяц") else 11)
+                else:  # range, range_le
+                    b = _cnum_value(gd["d"]) if gd.get("d") else _num_value(gd.get("b") or "")
                     if b is None:
                         continue
-                    lo, hi = months, _months(b, unit) - 1
+                    # «от шести месяцев до двух лет»: each number with its own unit
+                    lo, hi = _months(n, gd.get("v") or unit), _months(b, unit) - 1
+                    if kind == "range_le":
+                        hi += 12
                     if hi < lo:
+                        periods.append((s, e))      # no age: nothing inside it is one either
                         continue
+                # «до трех лет включительно», «от одного года до шести лет включительно»: up to the
+                # end of that year of age (the real gold set: «до достижения ими возраста трех
+                # лет включительно» is 0–47 months)
+                if kind in ("lt", "lt_care", "range") and _INCLUSIVE.match(low, e) \
+                        and not unit.startswith("месяц"):
+                    last = b if kind == "range" else n
+                    if last is not None and float(last).is_integer():
+                        hi = _months(last, unit) + 11
                 if hi is not None and hi < 0:
                     continue
                 # «за 18 лет работы», «сроком до 5 лет»: a period, not an age. Only the weak
@@ -250,6 +293,19 @@ def extract_ages_ru(text: str) -> list[AgeHit]:
                     continue
             taken.append((s, e))
             hits.append(AgeHit(lo, hi, text[s:e], s, e, strong, older=kind == "older" and lo >= 216))
+    # «дети, не достигшие восемнадцати лет или старше этого возраста, если им установлена
+    # инвалидность»: the age before, and up (TAXONOMY.md: adults disabled before eighteen are
+    # 216 and up, and widen the hull of the minors named with them)
+    if "старше" in low and hits:
+        for m in _RU_AND_OLDER.finditer(low):
+            s, e = m.span()
+            prev = [h for h in hits if h.end <= s and not low[h.end:s].strip(" ,")]
+            if not prev or any(s < te and ts < e for ts, te in taken):
+                continue
+            h = prev[-1]
+            lo = h.max_months + 1 if h.min_months == 0 and h.max_months is not None else h.min_months
+            taken.append((s, e))
+            hits.append(AgeHit(lo, None, text[s:e], s, e, True, older=lo >= 216))
     if "жизни" in low:
         for m in _RU_YEAR_OF_LIFE.finditer(low):
             s, e = m.span()

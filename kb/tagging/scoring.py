@@ -42,10 +42,44 @@ _COMPETENCE = {
 _MATERNAL = frozenset({"HLT", "NUT", "MAT", "FAM"})
 _CHILD_DEFINITION = re.compile(r"(?:^|[\s:;.)])(?:ребенок(?:\s*\(\s*дети\s*\))?|бала(?:\s*\(\s*балалар\s*\))?)"
                                r"\s*[–—-]\s*(?:лицо|он\s+сегіз|адам)", re.I)
+_BRACKET_GAP = re.compile(r"\s*\(\s*")
 _SECOND_ITEM = re.compile(r"(?:^|[\s;:])2\)")
 # «… совершенное лицом, достигшим восемнадцатилетнего возраста»: the adult age of the offender
 # (or another actor), not of the child the provision protects
 _ACTOR_BEFORE = re.compile(r"\bлиц(?:о|а|у|ом|ами|ам)?\s*,?\s*$")
+
+
+_KK_DATIVE = re.compile(r"(?:ға|ге|қа|ке|на|не)$")
+
+
+def _dative(word: str, lang: str) -> bool:
+    """Whether a noun is in the dative (the recipient): pymorphy3's best parse in Russian,
+    the dative suffix in Kazakh."""
+    w = word.lower()
+    if lang == "kk":
+        return bool(_KK_DATIVE.search(w))
+    if lang != "ru":
+        return False
+    from kb.morph import _analyzer
+    parses = _analyzer().parse(w)
+    return bool(parses) and parses[0].tag.case == "datv"
+
+
+def _dative_head(doc, s: int, lang: str) -> bool:
+    """Russian participle phrases agree with the noun before them: «семьям, имеющим или
+    воспитывающим детей» (dative: recipients), «женщиной, имеющей ребенка» (not)."""
+    if lang != "ru":
+        return False
+    from kb.morph import _analyzer
+    for t in reversed(doc[max(0, s - 4):s]):
+        w = t.text.lower()
+        if not t.is_alpha or w in ("или", "и", "а", "также", "либо"):
+            continue
+        p = _analyzer().parse(w)[0]
+        if p.tag.POS == "PRTF":
+            continue
+        return p.tag.case == "datv"
+    return False
 
 
 # --- traps ------------------------------------------------------------------------------------
@@ -191,6 +225,19 @@ class Scorer:
         if not gate and child_words:
             gate = not any(en.kind in ("adult", "higher_ed") for en, _, _ in hits)
         if not gate:
+            # the age of majority reached, with no child named («лицо, достигшее
+            # восемнадцатилетнего возраста», kk «кәмелетке толған жастағы азаматтар»): no
+            # dimension, but the age 18 and up (TAXONOMY.md: «достигший восемнадцатилетнего
+            # возраста» means 216 and up; age-of-majority convention: no dimension, age only).
+            # Not an «older than» age («лица старше восемнадцати лет»: no age, tests pin it)
+            adult = [a for a in ages if a.strong and not a.older and a.min_months == 216]
+            if adult:
+                out["age_min_months"] = 216
+                out["age_max_months"] = None if any(a.max_months is None for a in adult) \
+                    else max(a.max_months for a in adult)
+                out["age_groups"] = age_groups_for(out["age_min_months"], out["age_max_months"],
+                                                   pregnancy=False, taxonomy=self.tax)
+                out["age_evidence"] = [a.text for a in adult][:self.max_evidence]
             return out
         doc.user_data[CHILD_CONTEXT] = True    # the trained model may add dimensions (kb.tagging.model)
 
@@ -202,9 +249,19 @@ class Scorer:
             d = per_dim.setdefault(en.target, {"cues": {}, "evidence": [], "strong": False,
                                                "group": {}, "w": {}})
             d["cues"][en.pattern] = d["cues"].get(en.pattern, 0) + 1
+            # a carer cue (`recipient`) names whom the provision covers only in the dative
+            # («пособие … усыновителю, опекуну», «родителю, воспитывающему ребенка», kk
+            # «қорғаншыға», «… тәрбиелеп отырған адамдарға»: the Kazakh noun follows the
+            # participle); a carer who acts or is regulated («опекун не вправе», «обязанности
+            # опекуна», «женщине, имеющей ребенка» accommodated) is what the provision is about
+            group = en.group or (en.recipient and (any(
+                _dative(t.text, self.lang) for t in doc[s:min(e + (self.lang == "kk"), len(doc))])
+                or _dative_head(doc, s, self.lang)))
             if en.pattern not in d["w"]:
                 d["w"][en.pattern] = en.weight
-                d["group"][en.pattern] = en.group
+                d["group"][en.pattern] = group
+            elif en.recipient:
+                d["group"][en.pattern] &= group
             d["strong"] |= en.strong
             ph = phrase(s, e)
             if ph not in d["evidence"]:
@@ -292,6 +349,14 @@ class Scorer:
         names = name_spans(text, self.lang) if words else []
         if names:
             words = [w for w in words if not any(ns <= w[1] and w[2] <= ne for ns, ne in names)]
+        # «новорожденного ребенка (детей)», «малолетнего ребенка (детей)», kk «баласы
+        # (балалары)»: a child word in brackets right after another names the same children in
+        # the other number, and adds no range of its own
+        if len(words) > 1:
+            ends = {w[2] for w in words}
+            words = [w for w in words
+                     if not (text[max(0, w[1] - 3):w[1]].rstrip().endswith("(")
+                             and any(_BRACKET_GAP.fullmatch(text, pe, w[1]) for pe in ends if pe < w[1]))]
         if child_ages and words:
             qualified = _qualified_words(text, words, child_ages, hits)
             words = [w for i, w in enumerate(words) if i not in qualified]
