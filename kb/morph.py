@@ -34,6 +34,14 @@ def lemma(word: str) -> str:
     return normalise(parses[0].normal_form) if parses else w
 
 
+@lru_cache(maxsize=50_000)
+def tag(word: str):
+    """pymorphy3's tag of the most probable parse of a Russian word (case, part of speech), or
+    None."""
+    parses = _analyzer().parse(normalise(word))
+    return parses[0].tag if parses else None
+
+
 def words(text: str) -> list[str]:
     return _WORD_RE.findall(text or "")
 

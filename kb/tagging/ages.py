@@ -123,6 +123,23 @@ def _qualified_words(text: str, words, ages, hits) -> set[int]:
 # victim: «заведомо несовершеннолетним», «неприкосновенности несовершеннолетних»
 _VICTIM = re.compile(r"(?:заведомо|неприкосновенност\w*)\s*$", re.I)
 _DEFINED = re.compile(r"[\w-]*\s*(?:,\s*[^,.]{0,80}?,\s*)?(?:признаю?тся|счита[ею]тся)\s+лиц", re.I)
+def and_older(text: str, low: str, rx: re.Pattern, hits: list, taken: list) -> None:
+    """«не достигшие восемнадцати лет или старше этого возраста», kk «он сегіз жасқа толмаған
+    немесе бұл жастан асқан»: each match of `rx` right after an age hit (nothing but a comma
+    between) is that age and up — from the age's end when it is an «under» age — appended to
+    `hits` (TAXONOMY.md: adults disabled before eighteen are 216 and up). `low` is `text` in the
+    lower case of the caller's rules (same offsets); the evidence is taken from `text`."""
+    for m in rx.finditer(low):
+        s, e = m.span()
+        prev = [h for h in hits if h.end <= s and not low[h.end:s].strip(" ,")]
+        if not prev or any(s < te and ts < e for ts, te in taken):
+            continue
+        h = prev[-1]
+        lo = h.max_months + 1 if h.min_months == 0 and h.max_months is not None else h.min_months
+        taken.append((s, e))
+        hits.append(AgeHit(lo, None, text[s:e], s, e, True, older=lo >= 216))
+
+
 _EXCEPTION = re.compile(r"за\s+исключением|кроме\s+(?:случа|лиц)", re.I)
 _SENTENCE_END = re.compile(r"[.!?](?:\s|$)")
 

@@ -27,7 +27,7 @@ import spacy
 from spacy.language import Language
 
 from kb.taxonomy import load_taxonomy
-from kb.tagging.ages import AgeHit, _alt, number_value
+from kb.tagging.ages import AgeHit, _alt, and_older, number_value
 
 VOWELS = set("аәеиоөуұүыіэюя")
 
@@ -274,14 +274,6 @@ def extract_ages_kk(text: str):
     # «он сегіз жасқа толмаған немесе бұл жастан асқан, егер …»: the age before, and up (ru «не
     # достигшие восемнадцати лет или старше этого возраста»)
     if hits and "жастан" in low:
-        for m in _KK_AND_OLDER.finditer(low):
-            s, e = m.span()
-            prev = [h for h in hits if h.end <= s and not low[h.end:s].strip(" ,")]
-            if not prev or any(s < te and ts < e for ts, te in taken):
-                continue
-            h = prev[-1]
-            lo = h.max_months + 1 if h.min_months == 0 and h.max_months is not None else h.min_months
-            taken.append((s, e))
-            hits.append(AgeHit(lo, None, text[s:e], s, e, True, older=lo >= 216))
+        and_older(text, low, _KK_AND_OLDER, hits, taken)
     hits.sort(key=lambda h: h.start)
     return hits

@@ -15,7 +15,7 @@ import re
 from typing import TYPE_CHECKING
 
 from kb import morph
-from kb.tagging.ages import AgeHit, _alt, number_value
+from kb.tagging.ages import AgeHit, _alt, and_older, number_value
 
 if TYPE_CHECKING:
     from kb.tagging.cues import CueIndex
@@ -297,15 +297,7 @@ def extract_ages_ru(text: str) -> list[AgeHit]:
     # инвалидность»: the age before, and up (TAXONOMY.md: adults disabled before eighteen are
     # 216 and up, and widen the hull of the minors named with them)
     if "старше" in low and hits:
-        for m in _RU_AND_OLDER.finditer(low):
-            s, e = m.span()
-            prev = [h for h in hits if h.end <= s and not low[h.end:s].strip(" ,")]
-            if not prev or any(s < te and ts < e for ts, te in taken):
-                continue
-            h = prev[-1]
-            lo = h.max_months + 1 if h.min_months == 0 and h.max_months is not None else h.min_months
-            taken.append((s, e))
-            hits.append(AgeHit(lo, None, text[s:e], s, e, True, older=lo >= 216))
+        and_older(text, low, _RU_AND_OLDER, hits, taken)
     if "жизни" in low:
         for m in _RU_YEAR_OF_LIFE.finditer(low):
             s, e = m.span()

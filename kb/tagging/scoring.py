@@ -20,6 +20,7 @@ from spacy.attrs import IDX, LENGTH, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
+from kb import morph
 from kb.taxonomy import Taxonomy, age_groups_for, load_taxonomy
 from kb.tagging.ages import AgeHit, _qualified_words, adult_ages_of_children, name_spans
 from kb.tagging.doc import AGE_HITS, CHILD_CONTEXT, CUE_HITS, FLAGS, doc_text
@@ -60,9 +61,8 @@ def _dative(word: str, lang: str) -> bool:
         return bool(_KK_DATIVE.search(w))
     if lang != "ru":
         return False
-    from kb.morph import _analyzer
-    parses = _analyzer().parse(w)
-    return bool(parses) and parses[0].tag.case == "datv"
+    t = morph.tag(w)
+    return t is not None and t.case == "datv"
 
 
 def _dative_head(doc, s: int, lang: str) -> bool:
@@ -70,15 +70,16 @@ def _dative_head(doc, s: int, lang: str) -> bool:
     воспитывающим детей» (dative: recipients), «женщиной, имеющей ребенка» (not)."""
     if lang != "ru":
         return False
-    from kb.morph import _analyzer
     for t in reversed(doc[max(0, s - 4):s]):
         w = t.text.lower()
         if not t.is_alpha or w in ("или", "и", "а", "также", "либо"):
             continue
-        p = _analyzer().parse(w)[0]
-        if p.tag.POS == "PRTF":
+        tag = morph.tag(w)
+        if tag is None:
+            return False
+        if tag.POS == "PRTF":
             continue
-        return p.tag.case == "datv"
+        return tag.case == "datv"
     return False
 
 
