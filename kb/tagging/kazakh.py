@@ -208,6 +208,14 @@ _KK_NUMBER_BEFORE = re.compile(rf"(?:{_B}(?:{_alt(_KK_TENS)}|{_alt(_KK_UNITS)}|�
 _LATIN_I = str.maketrans("i", "і")
 
 
+_DATIVE_END = re.compile(r"(?:ға|ге|қа|ке|на|не)$")     # -на/-не after a possessive («баласына»)
+
+
+def dative_kk(word: str) -> bool:
+    """Whether a Kazakh word ends in a dative suffix («қорғаншыға», «адамдарға»)."""
+    return bool(_DATIVE_END.search(word.lower()))
+
+
 def ages_possible_kk(text: str) -> bool:
     """The pre-check of extract_ages_kk: False means it finds no age in `text` (TextGate)."""
     low = text.lower()

@@ -208,6 +208,32 @@ _RU_PERIOD_AFTER = re.compile(r"^\s*(?:со\s+дня|с\s+момента|с\s+д
 _RU_PERIOD_GAP = re.compile(r"\b(?:за|течение|срок\w*|период\w*|стаж\w*|через|после|свобод\w*)\b")
 
 
+def dative_ru(word: str) -> bool:
+    """Whether pymorphy3's most probable parse of a Russian word is dative («опекуну»)."""
+    t = morph.tag(word)
+    return t is not None and t.case == "datv"
+
+
+_LIST_WORDS = frozenset({"или", "и", "а", "также", "либо"})
+
+
+def dative_head_ru(before) -> bool:
+    """Whether the noun a participle phrase agrees with, the last word of the tokens `before`
+    it that is neither a participle nor a conjunction, is dative: «семьям, имеющим или
+    воспитывающим детей» (recipients), not «женщиной, имеющей ребенка»."""
+    for t in reversed(before):
+        w = t.text.lower()
+        if not t.is_alpha or w in _LIST_WORDS:
+            continue
+        tag = morph.tag(w)
+        if tag is None:
+            return False
+        if tag.POS == "PRTF":
+            continue
+        return tag.case == "datv"
+    return False
+
+
 def ages_possible_ru(text: str) -> bool:
     """The pre-checks of extract_ages_ru: False means it finds no age in `text` (TextGate)."""
     if "лет" not in text and "год" not in text and "месяц" not in text and "овершеннол" not in text \

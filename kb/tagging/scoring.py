@@ -20,12 +20,11 @@ from spacy.attrs import IDX, LENGTH, ORTH
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from kb import morph
 from kb.taxonomy import Taxonomy, age_groups_for, load_taxonomy
 from kb.tagging.ages import AgeHit, _qualified_words, adult_ages_of_children, name_spans
 from kb.tagging.doc import AGE_HITS, CHILD_CONTEXT, CUE_HITS, FLAGS, doc_text
-from kb.tagging.kazakh import ages_possible_kk
-from kb.tagging.russian import ages_possible_ru
+from kb.tagging.kazakh import ages_possible_kk, dative_kk
+from kb.tagging.russian import ages_possible_ru, dative_head_ru, dative_ru
 
 
 _CLAUSE_END = re.compile(r"[;\n]|\.\s")
@@ -48,39 +47,6 @@ _SECOND_ITEM = re.compile(r"(?:^|[\s;:])2\)")
 # «… совершенное лицом, достигшим восемнадцатилетнего возраста»: the adult age of the offender
 # (or another actor), not of the child the provision protects
 _ACTOR_BEFORE = re.compile(r"\bлиц(?:о|а|у|ом|ами|ам)?\s*,?\s*$")
-
-
-_KK_DATIVE = re.compile(r"(?:ға|ге|қа|ке|на|не)$")
-
-
-def _dative(word: str, lang: str) -> bool:
-    """Whether a noun is in the dative (the recipient): pymorphy3's best parse in Russian,
-    the dative suffix in Kazakh."""
-    w = word.lower()
-    if lang == "kk":
-        return bool(_KK_DATIVE.search(w))
-    if lang != "ru":
-        return False
-    t = morph.tag(w)
-    return t is not None and t.case == "datv"
-
-
-def _dative_head(doc, s: int, lang: str) -> bool:
-    """Russian participle phrases agree with the noun before them: «семьям, имеющим или
-    воспитывающим детей» (dative: recipients), «женщиной, имеющей ребенка» (not)."""
-    if lang != "ru":
-        return False
-    for t in reversed(doc[max(0, s - 4):s]):
-        w = t.text.lower()
-        if not t.is_alpha or w in ("или", "и", "а", "также", "либо"):
-            continue
-        tag = morph.tag(w)
-        if tag is None:
-            return False
-        if tag.POS == "PRTF":
-            continue
-        return tag.case == "datv"
-    return False
 
 
 # --- traps ------------------------------------------------------------------------------------
@@ -233,12 +199,8 @@ class Scorer:
             # Not an «older than» age («лица старше восемнадцати лет»: no age, tests pin it)
             adult = [a for a in ages if a.strong and not a.older and a.min_months == 216]
             if adult:
-                out["age_min_months"] = 216
-                out["age_max_months"] = None if any(a.max_months is None for a in adult) \
-                    else max(a.max_months for a in adult)
-                out["age_groups"] = age_groups_for(out["age_min_months"], out["age_max_months"],
-                                                   pregnancy=False, taxonomy=self.tax)
-                out["age_evidence"] = [a.text for a in adult][:self.max_evidence]
+                self._set_age(out, [(a.min_months, a.max_months) for a in adult],
+                              [a.text for a in adult], False)
             return out
         doc.user_data[CHILD_CONTEXT] = True    # the trained model may add dimensions (kb.tagging.model)
 
@@ -255,9 +217,7 @@ class Scorer:
             # «қорғаншыға», «… тәрбиелеп отырған адамдарға»: the Kazakh noun follows the
             # participle); a carer who acts or is regulated («опекун не вправе», «обязанности
             # опекуна», «женщине, имеющей ребенка» accommodated) is what the provision is about
-            group = en.group or (en.recipient and (any(
-                _dative(t.text, self.lang) for t in doc[s:min(e + (self.lang == "kk"), len(doc))])
-                or _dative_head(doc, s, self.lang)))
+            group = en.group or (en.recipient and self._recipient(doc, s, e))
             if en.pattern not in d["w"]:
                 d["w"][en.pattern] = en.weight
                 d["group"][en.pattern] = group
@@ -356,8 +316,7 @@ class Scorer:
         if len(words) > 1:
             ends = {w[2] for w in words}
             words = [w for w in words
-                     if not (text[max(0, w[1] - 3):w[1]].rstrip().endswith("(")
-                             and any(_BRACKET_GAP.fullmatch(text, pe, w[1]) for pe in ends if pe < w[1]))]
+                     if not any(_BRACKET_GAP.fullmatch(text, pe, w[1]) for pe in ends if pe < w[1])]
         if child_ages and words:
             qualified = _qualified_words(text, words, child_ages, hits)
             words = [w for i, w in enumerate(words) if i not in qualified]
@@ -372,6 +331,21 @@ class Scorer:
                     ph = phrase(s, e)
                     if ph not in evidence:
                         evidence.append(ph)
+        self._set_age(out, ranges, evidence, pregnancy)
+        return out
+
+    def _recipient(self, doc: Doc, s: int, e: int) -> bool:
+        """Whether the carer cue at tokens s:e is named in the dative (whom a benefit is paid
+        to): a word of the cue, or in Kazakh the noun after it («… тәрбиелеп отырған
+        адамдарға»), or in Russian the noun a participle agrees with («семьям, имеющим …»)."""
+        if self.lang == "kk":
+            return any(dative_kk(t.text) for t in doc[s:min(e + 1, len(doc))])
+        if self.lang == "ru":
+            return any(dative_ru(t.text) for t in doc[s:e]) or dative_head_ru(doc[max(0, s - 4):s])
+        return False
+
+    def _set_age(self, out: dict, ranges, evidence, pregnancy: bool) -> None:
+        """The hull of `ranges` ((min, max) months, max None: open) with its evidence."""
         if ranges:
             out["age_min_months"] = min(r[0] for r in ranges)
             out["age_max_months"] = (None if any(r[1] is None for r in ranges)
@@ -379,7 +353,6 @@ class Scorer:
         out["age_groups"] = age_groups_for(out["age_min_months"], out["age_max_months"],
                                            pregnancy=pregnancy, taxonomy=self.tax)
         out["age_evidence"] = evidence[:self.max_evidence]
-        return out
 
     def _child_age(self, a: AgeHit) -> bool:
         if a.min_months is not None and a.min_months > self.adult_max:
