@@ -14,6 +14,7 @@ from collections import defaultdict
 from tqdm import tqdm
 
 from kb.provision_ids import assign_slugs, provision_id
+from kb.tagging import INHERITED, inherit_all
 
 LANG_PRIORITY = ("rus", "kaz", "eng")
 TAGGER_LANG = {"rus": "ru", "kaz": "kk", "eng": "en"}
@@ -192,9 +193,10 @@ class ActLoader:
 
         slugs = assign_slugs(provisions)
         pid = {prov["id"]: provision_id(act_id, slugs[prov["id"]]) for prov in provisions}
-        tags = self._tag(provisions, TAGGER_LANG[primary_lang])
+        tags, tags_from = self._inherit(provisions, self._tag(provisions, TAGGER_LANG[primary_lang]))
+        own_method = f"rules-{TAGGER_LANG[primary_lang]}@{_tagger_version()}"
         rows, dim_rows, age_rows = [], [], []
-        for prov, tag in zip(provisions, tags):
+        for prov, tag, source in zip(provisions, tags, tags_from):
             row_id = pid[prov["id"]]
             text = prov.get("text") or ""
             rows.append({
@@ -209,8 +211,9 @@ class ActLoader:
                 "retrieved_at": page.retrieved_at, "content_sha256": page.sha256,
                 "text_sha256": hashlib.sha256(text.encode()).hexdigest() if text else None,
                 **_tag_columns(tag),
+                "tags_from": pid[source] if source else None,
             })
-            method = f"rules-{TAGGER_LANG[primary_lang]}@{_tagger_version()}"
+            method = f"{INHERITED}@{_tagger_version()}" if source else own_method
             for dim in (tag or {}).get("dimensions", []):
                 dim_rows.append({"provision_id": row_id, "dimension_code": dim["code"],
                                  "score": dim["score"], "is_primary": int(bool(dim.get("primary"))),
@@ -345,6 +348,20 @@ class ActLoader:
         except Exception as exc:  # a tagger bug must not lose the act's text
             self.report.fail("tag", provisions[0]["url"] if provisions else "?", f"{type(exc).__name__}: {exc}")
         return out
+
+    @staticmethod
+    def _inherit(provisions, tags):
+        """(tags, the provision id each took them from, else None): the lead-in and heading
+        layer of kb.tagging.context, over ancestors inside the article (a chapter or section
+        is not one). An excluded provision has no tags (_tag skips it), so it neither takes
+        nor gives any."""
+        by_id = {prov["id"]: prov for prov in provisions}
+        parent_of = {prov["id"]: prov["parent"] for prov in provisions
+                     if prov.get("parent") in by_id and not prov.get("excluded")
+                     and (prov.get("text") or prov.get("heading"))
+                     and by_id[prov["parent"]]["kind"] not in ("section", "chapter")}
+        pairs = inherit_all([prov["id"] for prov in provisions], tags, parent_of.get)
+        return [t for t, _ in pairs], [src for _, src in pairs]
 
     def _log_page(self, page, *, ok, error=None) -> None:
         self.db["fetch_log"].insert({

@@ -4,7 +4,7 @@ Plain SQL so that foreign keys, checks and indexes are visible in one place; the
 (`db/build.py`) executes it on an empty file and fills the tables with sqlite-utils.
 """
 
-SCHEMA_VERSION = 6   # 6: provision_indicator_links is a table with reasons (was a view)
+SCHEMA_VERSION = 7   # 7: provisions.tags_from (tags from the lead-in or heading); 6: provision_indicator_links a table
 
 TABLES = """
 CREATE TABLE build_info (
@@ -136,6 +136,8 @@ CREATE TABLE provisions (
     age_group_codes TEXT,                -- JSON array, for facets
     age_evidence TEXT,                   -- JSON array
     flag_codes TEXT,                     -- JSON array
+    tags_from TEXT REFERENCES provisions(id),  -- the lead-in or article whose tags these are
+                                         -- (kb/tagging/context.py); NULL: the text's own
     pdf_check TEXT                       -- match | differs | missing_in_pdf (its article's)
 );
 
@@ -180,7 +182,8 @@ CREATE TABLE provision_dimensions (
     score REAL NOT NULL,
     is_primary INTEGER NOT NULL DEFAULT 0,
     evidence TEXT,                       -- JSON array of matched phrases
-    method TEXT NOT NULL,                -- e.g. rules-ru@3 / aligned-ru
+    method TEXT NOT NULL,                -- rules-ru@rules-11: the tagger on the text;
+                                         -- inherited@rules-11: from provisions.tags_from
     PRIMARY KEY (provision_id, dimension_code)
 );
 

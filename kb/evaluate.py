@@ -470,12 +470,20 @@ def _headline(rep: Mapping) -> list[str]:
     return rows
 
 
+# the taggers `kb eval --cv` scores, as its tables name them: the rules; rules + the trained
+# model (the `kb tag` contract); the same with the lead-in and heading layer of
+# kb.tagging.context, which is what the knowledge base stores
+CV_TAGGERS = {"rules": "rules", "rules_model": "rules + model", "kb": "+ lead-in/heading"}
+
+
 def cv_rows(report: Mapping):
     """(part, tagger, language, items, figures) of a `kb eval --cv` report, per language then
     «all»; figures: precision, recall, micro-F1, macro-F1, non-child tagged, age-band Jaccard
     (items with an age), the columns of its table here and in the codebook."""
     for part in ("open", "blind"):
-        for tagger in ("rules", "rules_model"):
+        for tagger in CV_TAGGERS:
+            if tagger not in report[part]:
+                continue
             for lang, d in _headline(report[part][tagger]):
                 m = d["micro"]
                 yield part, tagger, lang, d["n_items"], (
@@ -492,11 +500,11 @@ def format_cv_report(report: Mapping, show_errors: bool = False) -> str:
              f"{report['folds']} folds of whole acts (no item is scored by a model that saw its act); "
              f"blind part: {report['blind']['rules']['n_items']} items (kb/data/gold/real/blind.yml)",
              "",
-             f"{'part':<6} {'tagger':<12} {'lang':<4} {'items':>6} {'prec':>6} {'rec':>6} "
+             f"{'part':<6} {'tagger':<17} {'lang':<4} {'items':>6} {'prec':>6} {'rec':>6} "
              f"{'microF1':>7} {'macroF1':>7} {'neg.wr':>6} {'ageJ':>6}"]
     widths = (6, 6, 7, 7, 6, 6)
     for part, tagger, lang, n, figures in cv_rows(report):
-        lines.append(f"{part:<6} {tagger.replace('_', '+'):<12} {lang:<4} {n:>6} "
+        lines.append(f"{part:<6} {CV_TAGGERS[tagger]:<17} {lang:<4} {n:>6} "
                      + " ".join(_f(x, w) for x, w in zip(figures, widths)))
     lines += ["", "open part, rules + model, cross-validated by act:", ""]
     lines.append(format_report({**report["open"]["rules_model"], "gold_path": report["gold_path"]},

@@ -125,16 +125,19 @@ def test_cross_validation_holds_whole_acts_out_and_matches_the_plain_score():
         every = sum(1 for line in fh if line.strip())
     assert report["blind"]["rules"]["n_items"] + open_rules["n_items"] == every
     for part in ("open", "blind"):
-        for tagger in ("rules", "rules_model"):
+        for tagger in ("rules", "rules_model", "kb"):
             rep = report[part][tagger]
             assert set(rep["by_language"]) == {"ru", "kk"}
             assert 0 < rep["micro"]["f1"] <= 1
+        # the lead-in and heading layer only adds to provisions the tagger gave nothing
+        assert report[part]["kb"]["micro"]["tp"] >= report[part]["rules_model"]["micro"]["tp"]
 
 
 def test_kb_eval_cv_prints_both_parts_and_no_blind_errors():
     result = CliRunner().invoke(cli, ["eval", "--cv", "--folds", "3", "--errors"])
     assert result.exit_code == 0, result.output
-    assert "blind  rules+model" in result.output and "open   rules+model" in result.output
+    assert "blind  rules + model" in result.output and "open   rules + model" in result.output
+    assert "blind  + lead-in/heading" in result.output
     spec = load_blind_spec()
     error_lines = [l for l in result.output.splitlines() if l.startswith("  adilet_text")]
     assert error_lines

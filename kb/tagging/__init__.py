@@ -4,6 +4,7 @@
     get_tagger().tag("Ребенок, не достигший четырнадцати лет …")        # -> contract object
     get_tagger().tag_many(texts, lang="ru", batch_size=256)              # iterator, nlp.pipe
     tag_jsonl(in_fp, out_fp)                                             # `kb tag`
+    inherit_all(keys, tags, parent_of)     # the knowledge base's lead-in and heading layer
 
 The rules live in kb/data/taxonomy.yml (cues) and the modules of this package (pipeline, cues,
 scoring, ages, russian, kazakh, english: see kb.tagging.pipeline). Bump TAGGER_VERSION whenever
@@ -28,8 +29,10 @@ from itertools import islice
 from typing import IO, Iterable, Iterator
 
 from kb import paths
+from kb.tagging.context import INHERITED, inherit_all
 
 __all__ = ["TAGGER_VERSION", "LANGS", "Tagger", "empty_tags", "get_tagger", "tag_jsonl",
+           "INHERITED", "inherit_all",
            "train_model", "cross_validate", "shipped_model_weights", "REAL_GOLD"]
 
 TAGGER_VERSION = "rules-11"    # the trained model's weights are data (kb/data/tagger_model):

@@ -171,6 +171,36 @@ def _predict(preps, model: DimensionModel | None) -> list[dict]:
     return out
 
 
+def ancestor_chains(items: Sequence[Mapping], corpus_dir: Path) -> tuple[list[list[tuple[int, str]]], list[dict]]:
+    """The lead-in and heading layer's inputs for gold items (kb.tagging.context): per item,
+    (index into the returned ancestor items, slug) of its ancestors inside the article, nearest
+    first; and those ancestor items (text, lang) from the corpus, as the coders saw them."""
+    from kb.corpus_texts import ItemNotFound, get_item
+    from kb.tagging.context import parent_slug
+
+    ancestors: list[dict] = []
+    chains: list[list[tuple[int, str]]] = []
+    for it in items:
+        chain, slug = [], parent_slug(it["position"])
+        while slug:
+            try:
+                found = get_item(corpus_dir, it["source"], it["act_id"], slug)
+            except ItemNotFound:
+                break
+            chain.append((len(ancestors), slug))
+            ancestors.append({"text": found.text, "lang": found.lang})
+            slug = parent_slug(slug)
+        chains.append(chain)
+    return chains, ancestors
+
+
+def _in_context(preds: Sequence[dict], chains, ancestor_preds: Sequence[dict]) -> list[dict]:
+    from kb.tagging.context import inherit
+
+    return [inherit(pred, [(slug, ancestor_preds[j]) for j, slug in chain])[0]
+            for pred, chain in zip(preds, chains)]
+
+
 def _report(items, preds) -> dict:
     from kb.evaluate import _taxonomy_order, by_language, score
 
@@ -181,14 +211,25 @@ def _report(items, preds) -> dict:
 
 def cross_validate(gold_path: Path = REAL_GOLD, corpus_dir: Path = paths.DEFAULT_CORPUS,
                    folds: int = 8, model_dir: Path = MODEL_DIR) -> dict:
-    """Rules alone and rules + model: by act on the open part (folds of whole acts, Russian
-    and Kazakh texts of an act together), and on the blind part with a model fitted on the
-    whole open part."""
+    """Rules alone, rules + model (the tagger, `kb tag`) and rules + model with the lead-in and
+    heading layer (`kb`: what the knowledge base stores, kb.tagging.context): by act on the
+    open part (folds of whole acts, Russian and Kazakh texts of an act together), and on the
+    blind part with a model fitted on the whole open part."""
     config = load_config(model_dir)
     spec = load_blind_spec()
     codes = _codes()
     resolved = _resolved(gold_path, corpus_dir)
     preps = prepare(resolved)
+    # an item's ancestors are in its own act, so the model that scores the item scores them
+    chains, ancestors = ancestor_chains(resolved, Path(corpus_dir))
+    anc_preps = prepare(ancestors)
+
+    def kb_tags(idx: Sequence[int], preds: Sequence[dict], model: DimensionModel) -> list[dict]:
+        """Rules + model with the lead-in and heading layer, as the knowledge base stores them."""
+        used = sorted({j for i in idx for j, _ in chains[i]})
+        anc = dict(zip(used, _predict([anc_preps[j] for j in used], model)))
+        return _in_context(preds, [chains[i] for i in idx], anc)
+
     open_idx = [i for i, it in enumerate(resolved) if not is_blind(it, spec)]
     blind_idx = [i for i, it in enumerate(resolved) if is_blind(it, spec)]
 
@@ -202,6 +243,7 @@ def cross_validate(gold_path: Path = REAL_GOLD, corpus_dir: Path = paths.DEFAULT
         fold_of[a] = k
         load[k] += sizes[a]
     cv_preds: dict[int, dict] = {}
+    cv_kb: dict[int, dict] = {}
     for k in range(folds):
         train_idx = [i for i in open_idx if fold_of[resolved[i]["act_id"]] != k]
         test_idx = [i for i in open_idx if fold_of[resolved[i]["act_id"]] == k]
@@ -209,20 +251,25 @@ def cross_validate(gold_path: Path = REAL_GOLD, corpus_dir: Path = paths.DEFAULT
             continue
         w = fit([resolved[i] for i in train_idx], [preps[i] for i in train_idx], config, codes)
         model = DimensionModel({**w, "data_sha256": ""}, config)
-        for i, pred in zip(test_idx, _predict([preps[i] for i in test_idx], model)):
+        preds = _predict([preps[i] for i in test_idx], model)
+        for i, pred, in_context in zip(test_idx, preds, kb_tags(test_idx, preds, model)):
             cv_preds[i] = pred
+            cv_kb[i] = in_context
     full = fit([resolved[i] for i in open_idx], [preps[i] for i in open_idx], config, codes)
     full_model = DimensionModel({**full, "data_sha256": ""}, config)
 
     open_items = [resolved[i] for i in open_idx]
     blind_items = [resolved[i] for i in blind_idx]
+    blind_preds = _predict([preps[i] for i in blind_idx], full_model)
     return {
         "gold_path": str(gold_path), "folds": folds, "acts": len(acts),
         "fold_of_act": fold_of,
         "open": {"rules": _report(open_items, [preps[i]["tags"] for i in open_idx]),
-                 "rules_model": _report(open_items, [cv_preds[i] for i in open_idx])},
+                 "rules_model": _report(open_items, [cv_preds[i] for i in open_idx]),
+                 "kb": _report(open_items, [cv_kb[i] for i in open_idx])},
         "open_items": [{k: it[k] for k in ("source", "act_id", "position", "required")}
                        for it in open_items],
         "blind": {"rules": _report(blind_items, [preps[i]["tags"] for i in blind_idx]),
-                  "rules_model": _report(blind_items, _predict([preps[i] for i in blind_idx], full_model))},
+                  "rules_model": _report(blind_items, blind_preds),
+                  "kb": _report(blind_items, kb_tags(blind_idx, blind_preds, full_model))},
     }

@@ -418,6 +418,8 @@ async def provision_context(datasette, act: dict, provision: dict) -> dict:
         return data.provision_url(act["id"], slug_map.get(row_id))
 
     article = next((a for a in reversed(ancestors) if a["kind"] == "article"), None)
+    # tags taken from the lead-in or the article heading (kb/tagging/context.py), not the text
+    source = next((a for a in ancestors if a["id"] == provision.get("tags_from")), None)
     for d in dimensions:
         d["evidence_list"] = fmt.evidence_phrases(fmt.json_list(d["evidence"]))
     flags = []
@@ -452,6 +454,8 @@ async def provision_context(datasette, act: dict, provision: dict) -> dict:
         "text_html": fmt.highlight(provision["text"], evidence),
         "heading_html": fmt.highlight(provision["heading"], evidence),
         "dimensions": dimensions, "flags": flags, "age_groups": age_groups,
+        "tags_from": dict(source, label=fmt.provision_label(source), url=url_of(source["id"]),
+                          is_article=source["kind"] == "article") if source else None,
         "age_text": fmt.age_text(provision["age_min_months"], provision["age_max_months"]),
         "threshold": fmt.threshold_text(provision["age_min_months"], provision["age_max_months"])
         if provision["age_min_months"] is not None or provision["age_max_months"] is not None
