@@ -193,7 +193,7 @@ class ActLoader:
 
         slugs = assign_slugs(provisions)
         pid = {prov["id"]: provision_id(act_id, slugs[prov["id"]]) for prov in provisions}
-        tags, tags_from = self._inherit(provisions, self._tag(provisions, TAGGER_LANG[primary_lang]))
+        tags, tags_from = self._inherit(provisions, slugs, self._tag(provisions, TAGGER_LANG[primary_lang]))
         own_method = f"rules-{TAGGER_LANG[primary_lang]}@{_tagger_version()}"
         rows, dim_rows, age_rows = [], [], []
         for prov, tag, source in zip(provisions, tags, tags_from):
@@ -211,7 +211,7 @@ class ActLoader:
                 "retrieved_at": page.retrieved_at, "content_sha256": page.sha256,
                 "text_sha256": hashlib.sha256(text.encode()).hexdigest() if text else None,
                 **_tag_columns(tag),
-                "tags_from": pid[source] if source else None,
+                "tags_from": provision_id(act_id, source) if source else None,
             })
             method = f"{INHERITED}@{_tagger_version()}" if source else own_method
             for dim in (tag or {}).get("dimensions", []):
@@ -350,17 +350,12 @@ class ActLoader:
         return out
 
     @staticmethod
-    def _inherit(provisions, tags):
-        """(tags, the provision id each took them from, else None): the lead-in and heading
-        layer of kb.tagging.context, over ancestors inside the article (a chapter or section
-        is not one). An excluded provision has no tags (_tag skips it), so it neither takes
-        nor gives any."""
-        by_id = {prov["id"]: prov for prov in provisions}
-        parent_of = {prov["id"]: prov["parent"] for prov in provisions
-                     if prov.get("parent") in by_id and not prov.get("excluded")
-                     and (prov.get("text") or prov.get("heading"))
-                     and by_id[prov["parent"]]["kind"] not in ("section", "chapter")}
-        pairs = inherit_all([prov["id"] for prov in provisions], tags, parent_of.get)
+    def _inherit(provisions, slugs, tags):
+        """(tags, the slug each took them from, else None): the lead-in and heading layer of
+        kb.tagging.context. An excluded provision keeps its own (none: _tag skips it)."""
+        keep = {slugs[p["id"]] for p in provisions
+                if p.get("excluded") or not (p.get("text") or p.get("heading"))}
+        pairs = inherit_all([slugs[p["id"]] for p in provisions], tags, keep)
         return [t for t, _ in pairs], [src for _, src in pairs]
 
     def _log_page(self, page, *, ok, error=None) -> None:

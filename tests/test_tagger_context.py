@@ -28,7 +28,8 @@ def _tags(*codes, age=None, flags=()):
     ("art1-sp49-5", "art1"), ("p9-sp4", "p9"), ("p9", None), ("art5-a1", "art5"),
     ("art5-p1_2", "art5"),
     # a chapter, a section or an appendix heading is too broad to decide a provision
-    ("ch3-a2", None), ("app1-p3", None), ("preamble", None)])
+    ("ch3-a2", None), ("app1-p3", None), ("app-p4", None), ("preamble", None),
+    ("app-p4-sp2", "app-p4"), ("app1-p3-sp1", "app1-p3")])
 def test_parent_slug_climbs_inside_the_article_only(slug, parent):
     assert parent_slug(slug) == parent
 
@@ -68,15 +69,13 @@ def test_no_ancestor_with_dimensions_leaves_the_provision_as_it_was():
     assert inherit(_tags(), []) == (_tags(), None)
 
 
-def test_inherit_all_walks_parents_and_stops_where_the_chain_breaks():
-    keys = ["art5", "art5-p1", "art5-p1-sp1", "art6-p1", "art7-p1-sp1"]
-    tags = [_tags("GOV"), None, None, None, None]
-    parents = {"art5-p1": "art5", "art5-p1-sp1": "art5-p1", "art6-p1": "art6",   # art6 absent
-               "art7-p1-sp1": "art7-p1"}
-    out = inherit_all(keys, tags, parents.get)
-    assert [src for _, src in out] == [None, "art5", "art5", None, None]
-    # a cycle in bad input ends the walk instead of looping
-    assert inherit_all(["a", "b"], [None, None], {"a": "b", "b": "a"}.get) == [(None, None)] * 2
+def test_inherit_all_climbs_the_slugs_and_stops_where_the_chain_breaks():
+    slugs = ["art5", "art5-p1", "art5-p1-sp1", "art6-p1", "art7-p1", "art7-p1-sp1", "art8", "art8-p2"]
+    tags = [_tags("GOV"), None, None, None, None, None, _tags("FAM"), None]
+    out = inherit_all(slugs, tags, keep={"art8-p2"})
+    # art6 is not among the slugs; art7 gives nothing; art8-p2 (an excluded item) keeps its own
+    assert [src for _, src in out] == [None, "art5", "art5", None, None, None, None, None]
+    assert out[7] == (None, None)
 
 
 # --- the corpus build ---------------------------------------------------------------------------

@@ -13,21 +13,22 @@ article heading (kb/data/gold/real/README.md); the tagger reads only the text it
     C2: a subpoint keeps the lead-in's flag, not its age),
 
 stored apart from the tagger's own tags (provision_dimensions.method `inherited@…`,
-provisions.tags_from naming the ancestor), so a page says where they come from. Chapters and
-sections are not ancestors for this: a chapter heading is too broad to decide a provision.
+provisions.tags_from naming the ancestor), so a page says where they come from. Chapters,
+sections and an appendix's title are not ancestors for this: too broad to decide a provision.
 This module loads no pipeline (the package's __init__ re-exports it).
 """
 from __future__ import annotations
 
 import re
-from typing import Callable, Mapping, Sequence
+from typing import Collection, Mapping, Sequence
 
 INHERITED = "inherited"
 
 # the last structural step of a slug below an article or a point (kb/provision_ids.py)
 _LAST_STEP = re.compile(r"-(?:p|sp|a)\d+(?:-\d+)*(?:_\d+)?$")
-# slugs of chapters, sections, appendices and a code's parts: never a source of inherited tags
-_TOO_BROAD = re.compile(r"^(?:sec|ch|genpart|specpart|app)")
+# a chapter, a section, an appendix's title, a code's part: never a source of inherited tags
+# (the points inside an appendix, «app-p4», are ancestors like any point)
+_TOO_BROAD = re.compile(r"^(?:(?:sec|ch|app)[\d-]*|genpart|specpart)$")
 
 
 def parent_slug(slug: str) -> str | None:
@@ -61,19 +62,18 @@ def inherit(tags: Mapping | None, ancestors: Sequence[tuple[str, Mapping | None]
     return (dict(tags) if tags is not None else None), None
 
 
-def inherit_all(keys: Sequence[str], tags: Sequence[Mapping | None],
-                parent_of: Callable[[str], str | None]) -> list[tuple[dict | None, str | None]]:
-    """`inherit` over one act's provisions: keys (slugs), their own tags in the same order,
-    and the parent of a key (None at the top). Ancestors are looked up by key; an ancestor
-    missing from `keys` ends the walk."""
-    own = dict(zip(keys, tags))
+def inherit_all(slugs: Sequence[str], tags: Sequence[Mapping | None],
+                keep: Collection[str] = ()) -> list[tuple[dict | None, str | None]]:
+    """`inherit` over one act's provisions, by their slugs and own tags (same order); `keep`:
+    slugs that keep their own tags whatever they are (an excluded item). Ancestors are the
+    slugs `parent_slug` climbs to; one missing from `slugs` ends the walk."""
+    own = dict(zip(slugs, tags))
     out = []
-    for key, tag in zip(keys, tags):
-        chain, seen = [], {key}
-        parent = parent_of(key)
-        while parent is not None and parent in own and parent not in seen:
-            seen.add(parent)
+    for slug, tag in zip(slugs, tags):
+        chain = []
+        parent = None if slug in keep else parent_slug(slug)
+        while parent is not None and parent in own:
             chain.append((parent, own[parent]))
-            parent = parent_of(parent)
+            parent = parent_slug(parent)
         out.append(inherit(tag, chain))
     return out
