@@ -125,8 +125,9 @@ def tag(file, batch_size):
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.option("--errors", is_flag=True, help="List every disagreement with the gold labels.")
 @click.option("--cv", is_flag=True,
-              help="Real-act gold set with acts held out: rules and rules + trained model, "
-                   "cross-validated by act on the open part, and on the sealed blind part.")
+              help="Real-act gold set with acts held out: rules, rules + trained model, and "
+                   "those with the knowledge base's lead-in and heading layer, cross-validated "
+                   "by act on the open part, and on the sealed blind part.")
 @click.option("--folds", type=click.IntRange(2, 50), default=8, show_default=True,
               help="With --cv: number of folds (whole acts per fold).")
 def eval_(gold, corpus_dir, as_json, errors, cv, folds):
