@@ -218,6 +218,9 @@ CREATE TABLE pdf_checks (
 -- INSERT … SELECT into provisions (copying an unchanged act) makes SQLite look up child rows for
 -- every parent row, which without these is a scan of each child table per row.
 CREATE INDEX idx_provisions_parent ON provisions(parent_id);
+-- a child key needs its index: copying an act's rows (INSERT … SELECT) makes SQLite look up
+-- each new row's children, a scan of the whole table per row without it
+CREATE INDEX idx_provisions_tags_from ON provisions(tags_from);
 CREATE INDEX idx_provision_texts_provision ON provision_texts(provision_id);
 CREATE INDEX idx_amendments_provision ON amendments(provision_id);
 CREATE INDEX idx_pdf_checks_provision ON pdf_checks(provision_id);
