@@ -482,8 +482,6 @@ def cv_rows(report: Mapping):
     (items with an age), the columns of its table here and in the codebook."""
     for part in ("open", "blind"):
         for tagger in CV_TAGGERS:
-            if tagger not in report[part]:
-                continue
             for lang, d in _headline(report[part][tagger]):
                 m = d["micro"]
                 yield part, tagger, lang, d["n_items"], (

@@ -174,21 +174,26 @@ def _predict(preps, model: DimensionModel | None) -> list[dict]:
 def ancestor_chains(items: Sequence[Mapping], corpus_dir: Path) -> tuple[list[list[tuple[int, str]]], list[dict]]:
     """The lead-in and heading layer's inputs for gold items (kb.tagging.context): per item,
     (index into the returned ancestor items, slug) of its ancestors inside the article, nearest
-    first; and those ancestor items (text, lang) from the corpus, as the coders saw them."""
+    first; and those ancestor items (text, lang) from the corpus, as the coders saw them, each
+    once however many items share it (an article heading is the ancestor of all its parts)."""
     from kb.corpus_texts import ItemNotFound, get_item
     from kb.tagging.context import parent_slug
 
     ancestors: list[dict] = []
+    index: dict[tuple[str, str, str], int] = {}
     chains: list[list[tuple[int, str]]] = []
     for it in items:
         chain, slug = [], parent_slug(it["position"])
         while slug:
-            try:
-                found = get_item(corpus_dir, it["source"], it["act_id"], slug)
-            except ItemNotFound:
-                break
-            chain.append((len(ancestors), slug))
-            ancestors.append({"text": found.text, "lang": found.lang})
+            key = (it["source"], it["act_id"], slug)
+            if key not in index:
+                try:
+                    found = get_item(corpus_dir, *key)
+                except ItemNotFound:
+                    break
+                index[key] = len(ancestors)
+                ancestors.append({"text": found.text, "lang": found.lang})
+            chain.append((index[key], slug))
             slug = parent_slug(slug)
         chains.append(chain)
     return chains, ancestors
