@@ -182,8 +182,8 @@ CREATE TABLE provision_dimensions (
     score REAL NOT NULL,
     is_primary INTEGER NOT NULL DEFAULT 0,
     evidence TEXT,                       -- JSON array of matched phrases
-    method TEXT NOT NULL,                -- rules-ru@rules-11: the tagger on the text;
-                                         -- inherited@rules-11: from provisions.tags_from
+    method TEXT NOT NULL,                -- rules-ru@rules-12: the tagger on the text;
+                                         -- inherited@rules-12: from provisions.tags_from
     PRIMARY KEY (provision_id, dimension_code)
 );
 

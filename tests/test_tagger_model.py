@@ -142,3 +142,30 @@ def test_kb_eval_cv_prints_both_parts_and_no_blind_errors():
     error_lines = [l for l in result.output.splitlines() if l.startswith("  adilet_text")]
     assert error_lines
     assert not any(f"/{act}/" in l for l in error_lines for act in spec["acts"])
+
+
+def test_codebook_prints_the_blind_part_by_dimension_as_counts_only():
+    """docs/codebook.md's held-out section has a per-dimension table for the blind part (what a
+    reader can expect of each dimension on law the tagger was not tuned on), made from
+    docs/eval-real.json; it names no blind item."""
+    import json
+
+    from kb.codebook import REAL_JSON, render_real
+
+    cv = json.loads(REAL_JSON.read_text(encoding="utf-8"))
+    lines = render_real(cv)
+    start = next(i for i, l in enumerate(lines) if l.startswith("### Blind part by dimension"))
+    rows = {}
+    for line in lines[start:]:
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) == 8 and cells[0] in cv["blind"]["kb"]["per_dimension"]:
+            rows[cells[0]] = cells
+        if line.startswith("### ") and rows:
+            break
+    blind = cv["blind"]["kb"]["per_dimension"]
+    assert set(rows) == set(blind)
+    for code, d in blind.items():
+        assert rows[code][1:5] == [str(d["support"]), str(d["tp"]), str(d["fp"]), str(d["fn"])]
+    spec = load_blind_spec()
+    text = "\n".join(lines)
+    assert not any(f"{act}/" in text for act in spec["acts"])

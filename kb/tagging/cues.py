@@ -24,7 +24,7 @@ from spacy.util import minibatch
 from kb import morph
 from kb.taxonomy import Taxonomy, load_taxonomy
 from kb.tagging.doc import CUE_HITS, HAS_CUE
-from kb.tagging.kazakh import normalise_kk
+from kb.tagging.kazakh import default_stemmer
 
 
 # --- cue lexicon ----------------------------------------------------------------------------
@@ -48,8 +48,10 @@ class CueEntry:
 class CueIndex:
     """All cue phrases of one language, as sequences of cue keys.
 
-    `word_key(word)` gives the key of a pattern word that carries no `*`; for Russian that is
-    its lemma, for Kazakh and English the lower-cased stem itself.
+    `word_key(word)` gives the key of a pattern word that carries no `*`, by the same function
+    that keys the text's words: for Russian its lemma, for Kazakh its stem (a pattern word
+    outside the stemmer's vocabulary, as in the adult-context phrase «кәмелетке толған», is
+    reduced like the text's «кәмелетке» is), for English the lower-cased word.
     """
 
     def __init__(self, tax: Taxonomy, lang: str, make_doc, word_key):
@@ -224,7 +226,7 @@ def cue_index(nlp: Language, lang: str) -> "CueIndex":
         if lang == "ru":
             word_key = morph.lemma
         elif lang == "kk":
-            word_key = normalise_kk
+            word_key = default_stemmer().stem
         else:
             word_key = str.lower
         _CUE_INDEXES[key] = CueIndex(load_taxonomy(), lang, nlp.make_doc, word_key)
