@@ -17,7 +17,9 @@ items where the two passes differ and no decision is recorded, both codings side
 A sheet with any bad row is refused whole, with every problem and its row number, and nothing
 is written: a half-read sheet would leave a pass with items missing, which the agreement would
 then count as not coded. Sheets are UTF-8 with a byte-order mark (Excel reads Cyrillic and
-Kazakh letters right); the text columns are for reading, only the label columns are read back.
+Kazakh letters right) and «;» between columns (Excel's separator in a Russian or Kazakh
+locale); a sheet saved back with «,» or tabs is read too. The text columns are for reading,
+only the label columns are read back.
 """
 from __future__ import annotations
 
@@ -34,6 +36,9 @@ from kb import paths
 from kb.agreement import REAL, _differ, load_decisions, load_pass
 from kb.taxonomy import DIMENSION_CODES, FLAG_CODES
 
+# Excel in a Russian or Kazakh locale splits CSV on «;» (the list separator where «,» is the
+# decimal comma); a sheet saved back by any program is read with whichever of ; , tab it uses
+DELIMITER = ";"
 LABELS = ("required", "acceptable", "primary", "flags", "age_min_months", "age_max_months", "note")
 CONTEXT = ("key", "lang", "act_title", "article_heading", "text")
 _SPLIT = re.compile(r"[\s,;]+")
@@ -55,7 +60,7 @@ def _write_csv(path: Path, header: list[str], rows: list[dict]) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=header)
+        w = csv.DictWriter(fh, fieldnames=header, delimiter=DELIMITER)
         w.writeheader()
         for row in rows:
             w.writerow({k: row.get(k, "") for k in header})
@@ -166,7 +171,10 @@ def _labels(row: dict, n: int, text: str = "") -> tuple[dict, list[str]]:
 
 def _read_csv(path: Path, needed: tuple[str, ...]) -> list[dict]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
+        head = fh.readline()
+        fh.seek(0)
+        delimiter = max(";,\t", key=head.count)
+        reader = csv.DictReader(fh, delimiter=delimiter)
         missing = [c for c in needed if c not in (reader.fieldnames or [])]
         if missing:
             raise SheetError(Path(path), [f"header: missing column(s) {missing}"])

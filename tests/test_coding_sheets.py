@@ -32,14 +32,17 @@ def sample(tmp_path):
     return folder, batch
 
 
-def _fill(sheet, labels_by_key):
+def _fill(sheet, labels_by_key, delimiter=";"):
+    """What a coder does in a spreadsheet program; it may save with another separator."""
     with open(sheet, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
+        head = fh.readline()
+        fh.seek(0)
+        reader = csv.DictReader(fh, delimiter=";" if head.count(";") > head.count(",") else ",")
         header, rows = reader.fieldnames, list(reader)
     for row in rows:
         row.update(labels_by_key.get(row["key"], {}))
     with open(sheet, "w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=header)
+        w = csv.DictWriter(fh, fieldnames=header, delimiter=delimiter)
         w.writeheader()
         w.writerows(rows)
 
@@ -60,6 +63,7 @@ def test_a_coding_sheet_round_trips_into_a_pass_and_opens_in_excel(sample, tmp_p
     assert coding_sheet(batch, sheet) == 3
     raw = sheet.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")                 # UTF-8 BOM: Excel reads Cyrillic
+    assert raw.decode("utf-8-sig").split("\r\n")[0].startswith("key;lang;act_title;")
     _fill(sheet, A)
     out = read_sheet(sheet, "a", "draw5_batch1", folder)
     assert out == folder / "pass_a" / "draw5_batch1.jsonl"
@@ -93,7 +97,7 @@ def test_keys_outside_the_sample_twice_or_already_coded_are_refused(sample, tmp_
     folder, batch = sample
     sheet = tmp_path / "a.csv"
     coding_sheet(batch, sheet)
-    _fill(sheet, A)
+    _fill(sheet, A, delimiter=",")                          # saved back with commas: read too
     read_sheet(sheet, "a", "draw5_batch1", folder)
     read_sheet(sheet, "a", "draw5_batch1", folder)       # the same batch again: replaced
     with pytest.raises(SheetError, match="already in pass a"):
@@ -121,7 +125,7 @@ def test_adjudication_sheet_and_decisions_complete_the_gold_set(sample, tmp_path
     adj = tmp_path / "adj.csv"
     assert adjudication_sheet(adj, folder, corpus_dir=tmp_path) == 1
     with open(adj, encoding="utf-8-sig", newline="") as fh:
-        row = next(csv.DictReader(fh))
+        row = next(csv.DictReader(fh, delimiter=";"))
     assert row["a_required"] == "MAT FAM" and row["b_required"] == "MAT"
     _fill(adj, {KEYS[0]: {"required": "MAT", "acceptable": "FAM", "primary": "MAT",
                           "age_min_months": "0", "age_max_months": "35"}})
