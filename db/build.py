@@ -515,7 +515,7 @@ def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage
             db.conn.execute("PRAGMA synchronous = OFF")
             db.conn.execute("PRAGMA foreign_keys = ON")
             db.conn.executescript(schema.TABLES)
-            _load_taxonomy(db)
+            heldout = _load_taxonomy(db)
         with _stage("acts"):
             loader = ActLoader(db, previous_db=previous_db, report=report,
                                progress=options.progress, seed_path=options.seed_path)
@@ -577,7 +577,10 @@ def _build_into(tmp_path: Path, previous_db: Path | None, pages: list[SourcePage
                     "built_at": _now(), "corpus_dir": str(options.corpus_dir or ""),
                     "live": str(bool(options.live)),
                     "texts_superseded_by_pages": json.dumps(sorted(superseded)),
-                    "indicators_digest": ind_digest or ""}
+                    "indicators_digest": ind_digest or "",
+                    # where dimensions.heldout_* come from (empty: no figure for this tagger)
+                    "tagger_heldout": json.dumps({k: heldout[k] for k in (
+                        "tagger", "generated_at", "part", "tags", "gold", "items")}) if heldout else ""}
             db["build_info"].insert_all([{"key": k, "value": v} for k, v in info.items()])
             report.acts = db["acts"].count
             report.provisions = db["provisions"].count
@@ -612,13 +615,24 @@ def _import_fetch_log(db, raw_dir) -> None:
     } for rec in RawStore(Path(raw_dir)).records()), batch_size=500)
 
 
-def _load_taxonomy(db) -> None:
+def _load_taxonomy(db) -> dict | None:
+    """The taxonomy's tables, with the tagger's held-out counts per dimension when they were
+    measured on this tagger (returned for build_info; None otherwise)."""
+    from kb.tagging import TAGGER_VERSION
+    from kb.tagging.training import load_heldout
     from kb.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
-    db["dimensions"].insert_all(tax.dimension_rows())
+    heldout = load_heldout(tagger_version=TAGGER_VERSION)
+    counts = (heldout or {}).get("dimensions", {})
+    db["dimensions"].insert_all({
+        **row, "heldout_support": counts.get(row["code"], {}).get("support"),
+        "heldout_right": counts.get(row["code"], {}).get("tp"),
+        "heldout_wrong": counts.get(row["code"], {}).get("fp"),
+        "heldout_missed": counts.get(row["code"], {}).get("fn")} for row in tax.dimension_rows())
     db["age_groups"].insert_all(tax.age_group_rows())
     db["flags"].insert_all(tax.flag_rows())
+    return heldout
 
 
 def _indicators_digest(options: BuildOptions, ind_files) -> str | None:

@@ -4,7 +4,7 @@ Plain SQL so that foreign keys, checks and indexes are visible in one place; the
 (`db/build.py`) executes it on an empty file and fills the tables with sqlite-utils.
 """
 
-SCHEMA_VERSION = 7   # 7: provisions.tags_from (tags from the lead-in or heading); 6: provision_indicator_links a table
+SCHEMA_VERSION = 8   # 8: dimensions.heldout_* (the tagger's counts on acts it was not tuned on); 7: provisions.tags_from (tags from the lead-in or heading); 6: provision_indicator_links a table
 
 TABLES = """
 CREATE TABLE build_info (
@@ -19,7 +19,14 @@ CREATE TABLE dimensions (
     name_kk TEXT NOT NULL,
     definition TEXT,
     crc_cluster TEXT,
-    position INTEGER
+    position INTEGER,
+    -- the tagger's tags of this dimension on the gold set's blind part (acts it was not tuned
+    -- on; kb/data/tagger_model/heldout.json, build_info.tagger_heldout): provisions the coders
+    -- gave it, tags right, tags wrong, provisions missed; null when no figure is for this tagger
+    heldout_support INTEGER,
+    heldout_right INTEGER,
+    heldout_wrong INTEGER,
+    heldout_missed INTEGER
 );
 
 CREATE TABLE age_groups (

@@ -312,7 +312,8 @@ def write_codebook(path: Path | str = CODEBOOK, eval_report: Mapping | Path | st
 def write_real_json(corpus: Path, generated_at: str, path: Path = REAL_JSON) -> dict:
     """Run `kb eval --cv` and save its figures: no error lists (the blind part's would unseal it,
     the evidence spans quote the corpus); three example keys per dimension (right with acts
-    held out) are kept."""
+    held out) are kept. The blind part's counts per dimension also go to the tagger's
+    heldout.json, which the build shows beside each tag."""
     from kb.tagging import cross_validate
 
     cv = cross_validate(REAL_GOLD, corpus)
@@ -334,6 +335,11 @@ def write_real_json(corpus: Path, generated_at: str, path: Path = REAL_JSON) -> 
     order = [c for c in cv["open"]["rules"]["per_dimension"] if c in examples]
     cv["examples"] = {c: examples[c] for c in order}
     path.write_text(json.dumps(cv, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    from kb.tagging import TAGGER_VERSION
+    from kb.tagging.training import HELDOUT_FILE, heldout_figures
+
+    HELDOUT_FILE.write_text(json.dumps(heldout_figures(cv, TAGGER_VERSION, generated_at),
+                                       ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return cv
 
 

@@ -219,7 +219,8 @@ def build_fixture_db(path) -> Path:
     ins("insert into build_info values ('schema_version', ?)", (str(schema.SCHEMA_VERSION),))
     ins("insert into build_info values ('built_at', ?)", (RETRIEVED,))
     for i, (code, en, ru, kk) in enumerate(DIMENSIONS):
-        ins("insert into dimensions values (?,?,?,?,?,?,?)", (code, en, ru, kk, None, None, i))
+        ins("insert into dimensions (code, name_en, name_ru, name_kk, definition, crc_cluster, "
+            "position) values (?,?,?,?,?,?,?)", (code, en, ru, kk, None, None, i))
     for i, (code, en, ru, lo, hi) in enumerate(AGE_GROUPS):
         ins("insert into age_groups (code, name_en, name_ru, min_months, max_months, kind, position) "
             "values (?,?,?,?,?,'band',?)", (code, en, ru, lo, hi, i))

@@ -138,3 +138,30 @@ async def test_the_provision_page_says_where_inherited_tags_come_from(corpus_bui
     assert f'href="{data.provision_url(act_id, src_slug)}"' in html
     html = (await ds.client.get(data.provision_url(act_id, own))).text
     assert 'id="kb-tags-from"' not in html
+
+
+async def test_each_tag_shows_its_dimensions_check_on_new_acts(corpus_build):
+    """The build copies the tagger's held-out counts into dimensions.heldout_*, and the
+    provision page shows them beside each tag (docs/interface.md, «How far a tag can be
+    trusted»)."""
+    from kb.serve import make_datasette
+    from kb.tagging import TAGGER_VERSION
+    from kb.tagging.training import load_heldout
+    from kb.web import data
+
+    figures = load_heldout(tagger_version=TAGGER_VERSION)["dimensions"]
+    conn = sqlite3.connect(corpus_build[0])
+    rows = {r[0]: r[1:] for r in conn.execute(
+        "select code, heldout_support, heldout_right, heldout_wrong, heldout_missed from dimensions")}
+    info = json.loads(conn.execute(
+        "select value from build_info where key = 'tagger_heldout'").fetchone()[0])
+    act_id, slug, code = conn.execute(
+        "select p.act_id, p.slug, pd.dimension_code from provisions p join provision_dimensions pd "
+        "on pd.provision_id = p.id where pd.is_primary = 1 and p.slug is not null limit 1").fetchone()
+    conn.close()
+    assert rows == {c: (f["support"], f["tp"], f["fp"], f["fn"]) for c, f in figures.items()}
+    assert info["tagger"] == TAGGER_VERSION and info["part"] == "blind"
+    html = (await make_datasette(corpus_build[0]).client.get(data.provision_url(act_id, slug))).text
+    f = figures[code]
+    assert "Проверка на новых актах" in html and 'id="kb-heldout-note"' in html
+    assert f"верно {f['tp']} из {f['tp'] + f['fp']} меток; найдено {f['tp']} из {f['support']}" in html

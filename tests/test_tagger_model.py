@@ -169,3 +169,25 @@ def test_codebook_prints_the_blind_part_by_dimension_as_counts_only():
     spec = load_blind_spec()
     text = "\n".join(lines)
     assert not any(f"{act}/" in text for act in spec["acts"])
+
+
+def test_the_shipped_heldout_figures_are_this_taggers_blind_counts(tmp_path):
+    """kb/data/tagger_model/heldout.json (shown beside each tag) holds the blind part's counts
+    of docs/eval-real.json, for the tagger version that ships; figures of another version are
+    not served as this one's."""
+    import json
+
+    from kb.codebook import REAL_JSON
+    from kb.tagging import TAGGER_VERSION
+    from kb.tagging.training import HELDOUT_FILE, heldout_figures, load_heldout
+
+    cv = json.loads(REAL_JSON.read_text(encoding="utf-8"))
+    shipped = load_heldout(tagger_version=TAGGER_VERSION)
+    assert shipped is not None, f"{HELDOUT_FILE} is not for {TAGGER_VERSION}: python -m kb.codebook --eval"
+    assert shipped["dimensions"] == heldout_figures(cv, TAGGER_VERSION)["dimensions"]
+    for d in shipped["dimensions"].values():
+        assert d["support"] == d["tp"] + d["fn"]
+    old = tmp_path / "heldout.json"
+    old.write_text(json.dumps({**shipped, "tagger": "rules-0"}), encoding="utf-8")
+    assert load_heldout(old, tagger_version=TAGGER_VERSION) is None
+    assert load_heldout(tmp_path / "none.json") is None

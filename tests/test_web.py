@@ -276,6 +276,8 @@ async def test_provision_page_at_readable_url(ds, P):
     assert f'<a href="/acts/{A1}/art16-1">Статья 16-1. Право ребенка на защиту от травли</a>' in html
     assert '<mark class="kb-evidence">профилактику травли</mark>' in html
     assert '<mark class="kb-evidence">достигших четырнадцатилетнего возраста</mark>' in html
+    # a database without the tagger's held-out counts shows none rather than another's
+    assert '<td class="kb-heldout">—</td>' in html
     assert "<strong>с 14 лет до 18 лет</strong>" in html
     assert "Пункт 2 в редакции Закона РК от 19.06.2023 № 22-VIII." in html
     assert f'href="https://adilet.zan.kz/rus/docs/{A1}#z123"' in html

@@ -25,6 +25,9 @@ from kb.tagging.model import (MODEL_DIR, WEIGHTS_FILE, DimensionModel, combine, 
 
 REAL_GOLD = paths.REAL_GOLD
 BLIND_SPEC = paths.DATA_DIR / "gold" / "real" / "blind.yml"
+# what the shipped tagger scores per dimension on the blind part (acts it was not tuned on):
+# written with the codebook's figures (python -m kb.codebook --eval), shown beside each tag
+HELDOUT_FILE = MODEL_DIR / "heldout.json"
 _ARTICLE = re.compile(r"art\d+(?:-\d+)*")
 
 
@@ -278,3 +281,31 @@ def cross_validate(gold_path: Path = REAL_GOLD, corpus_dir: Path = paths.DEFAULT
                   "rules_model": _report(blind_items, blind_preds),
                   "kb": _report(blind_items, kb_tags(blind_idx, blind_preds, full_model))},
     }
+
+
+# --- the held-out figures the knowledge base shows ------------------------------------------
+
+
+def heldout_figures(cv: Mapping, tagger_version: str, generated_at: str | None = None) -> dict:
+    """Per dimension, the counts of the knowledge base's tags (rules + model + lead-in/heading)
+    on the blind part of a `cross_validate` report: support, right, wrong, missed. Counts, not
+    rates: with a support of 3 a rate would claim more than the set can say."""
+    rep = cv["blind"]["kb"]
+    return {"tagger": tagger_version, "generated_at": generated_at,
+            "part": "blind", "tags": "rules + model + lead-in/heading",
+            "gold": Path(cv["gold_path"]).name, "items": rep["n_items"],
+            "dimensions": {code: {k: d[k] for k in ("support", "tp", "fp", "fn")}
+                           for code, d in rep["per_dimension"].items()},
+            "micro": {k: rep["micro"][k] for k in ("tp", "fp", "fn")}}
+
+
+def load_heldout(path: Path = HELDOUT_FILE, tagger_version: str | None = None) -> dict | None:
+    """The held-out figures, or None when there are none or they are another tagger's (a
+    figure measured on rules-11 says nothing of rules-12's tags)."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    figures = json.loads(path.read_text(encoding="utf-8"))
+    if tagger_version is not None and figures.get("tagger") != tagger_version:
+        return None
+    return figures

@@ -385,7 +385,8 @@ async def provision_context(datasette, act: dict, provision: dict) -> dict:
                  {"a": act_id, "pos": provision["position"]}),
             read("""
             select pd.dimension_code, pd.score, pd.is_primary, pd.evidence, pd.method,
-                   d.name_en, d.name_ru, d.name_kk
+                   d.name_en, d.name_ru, d.name_kk, d.heldout_support, d.heldout_right,
+                   d.heldout_wrong
             from provision_dimensions pd join dimensions d on d.code = pd.dimension_code
             where pd.provision_id = :id order by pd.is_primary desc, pd.score desc""",
                  {"id": pid}),
