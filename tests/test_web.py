@@ -270,6 +270,27 @@ async def test_act_page_contents_with_child_counts(ds):
 # --- provisions ------------------------------------------------------------------------------------
 
 
+async def test_a_database_built_before_the_heldout_counts_still_shows_its_tags(fixture_db, tmp_path):
+    import shutil
+
+    old = tmp_path / "kb.db"          # the pages read the database named kb
+    shutil.copy(fixture_db, old)
+    conn = sqlite3.connect(old)
+    conn.executescript("""
+        pragma foreign_keys = off;
+        create table dimensions7 (code text primary key, name_en text not null, name_ru text not null,
+                                  name_kk text not null, definition text, crc_cluster text, position integer);
+        insert into dimensions7 select code, name_en, name_ru, name_kk, definition, crc_cluster,
+                                       position from dimensions;
+        drop table dimensions;
+        alter table dimensions7 rename to dimensions;""")
+    conn.commit()
+    conn.close()
+    html = (await get(make_datasette(old), f"/acts/{A1}/art16-1/p2")).text
+    assert '<mark class="kb-evidence">профилактику травли</mark>' in html
+    assert '<td class="kb-heldout">—</td>' in html
+
+
 async def test_provision_page_at_readable_url(ds, P):
     html = (await get(ds, f"/acts/{A1}/art16-1/p2")).text
     assert f'<a href="/acts/{A1}/ch2">Глава 2. Основные права ребенка</a>' in html

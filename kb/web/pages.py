@@ -356,6 +356,9 @@ async def provision_context(datasette, act: dict, provision: dict) -> dict:
     # row shown as a link carries its own slug: the act's whole slug map (5,000 rows for a
     # code, each read past its text) is not read for the five or ten links of a page.
     slug = ", slug" if await data.has_slug(datasette) else ""
+    # each dimension's check on new acts (schema 8); a database built before shows «—»
+    heldout = (", d.heldout_support, d.heldout_right, d.heldout_wrong"
+               if "heldout_support" in await data.columns(datasette, "dimensions") else "")
     act_id = act["id"]
 
     def reads(read):
@@ -383,10 +386,9 @@ async def provision_context(datasette, act: dict, provision: dict) -> dict:
                            from provisions
                            where act_id = :a and position > :pos order by position limit 1)""",
                  {"a": act_id, "pos": provision["position"]}),
-            read("""
+            read(f"""
             select pd.dimension_code, pd.score, pd.is_primary, pd.evidence, pd.method,
-                   d.name_en, d.name_ru, d.name_kk, d.heldout_support, d.heldout_right,
-                   d.heldout_wrong
+                   d.name_en, d.name_ru, d.name_kk{heldout}
             from provision_dimensions pd join dimensions d on d.code = pd.dimension_code
             where pd.provision_id = :id order by pd.is_primary desc, pd.score desc""",
                  {"id": pid}),
