@@ -618,12 +618,11 @@ def _import_fetch_log(db, raw_dir) -> None:
 def _load_taxonomy(db) -> dict | None:
     """The taxonomy's tables, with the tagger's held-out counts per dimension when they were
     measured on this tagger (returned for build_info; None otherwise)."""
-    from kb.tagging import TAGGER_VERSION
-    from kb.tagging.training import load_heldout
+    from kb.tagging import load_heldout
     from kb.taxonomy import load_taxonomy
 
     tax = load_taxonomy()
-    heldout = load_heldout(tagger_version=TAGGER_VERSION)
+    heldout = load_heldout()
     counts = (heldout or {}).get("dimensions", {})
     db["dimensions"].insert_all({
         **row, "heldout_support": counts.get(row["code"], {}).get("support"),

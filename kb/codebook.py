@@ -335,11 +335,9 @@ def write_real_json(corpus: Path, generated_at: str, path: Path = REAL_JSON) -> 
     order = [c for c in cv["open"]["rules"]["per_dimension"] if c in examples]
     cv["examples"] = {c: examples[c] for c in order}
     path.write_text(json.dumps(cv, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    from kb.tagging import TAGGER_VERSION
-    from kb.tagging.training import HELDOUT_FILE, heldout_figures
+    from kb.tagging import write_heldout
 
-    HELDOUT_FILE.write_text(json.dumps(heldout_figures(cv, TAGGER_VERSION, generated_at),
-                                       ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_heldout(cv, generated_at)
     return cv
 
 

@@ -23,7 +23,8 @@ def _empty_db(path=None) -> sqlite_utils.Database:
     from kb.taxonomy import load_taxonomy
     tax = load_taxonomy()
     with db.conn:
-        db.conn.executemany("INSERT INTO dimensions VALUES (:code, :name_en, :name_ru, :name_kk, "
+        db.conn.executemany("INSERT INTO dimensions (code, name_en, name_ru, name_kk, definition, "
+                            "crc_cluster, position) VALUES (:code, :name_en, :name_ru, :name_kk, "
                             ":definition, :crc_cluster, :position)", tax.dimension_rows())
         db.conn.executemany("INSERT INTO age_groups VALUES (:code, :name_en, :name_ru, :min_months, "
                             ":max_months, :kind, :note, :position)", tax.age_group_rows())

@@ -145,11 +145,10 @@ async def test_each_tag_shows_its_dimensions_check_on_new_acts(corpus_build):
     provision page shows them beside each tag (docs/interface.md, «How far a tag can be
     trusted»)."""
     from kb.serve import make_datasette
-    from kb.tagging import TAGGER_VERSION
-    from kb.tagging.training import load_heldout
+    from kb.tagging import TAGGER_VERSION, load_heldout
     from kb.web import data
 
-    figures = load_heldout(tagger_version=TAGGER_VERSION)["dimensions"]
+    figures = load_heldout()["dimensions"]
     conn = sqlite3.connect(corpus_build[0])
     rows = {r[0]: r[1:] for r in conn.execute(
         "select code, heldout_support, heldout_right, heldout_wrong, heldout_missed from dimensions")}

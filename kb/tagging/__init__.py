@@ -33,7 +33,8 @@ from kb.tagging.context import INHERITED, inherit_all
 
 __all__ = ["TAGGER_VERSION", "LANGS", "Tagger", "empty_tags", "get_tagger", "tag_jsonl",
            "INHERITED", "inherit_all",
-           "train_model", "cross_validate", "shipped_model_weights", "REAL_GOLD"]
+           "train_model", "cross_validate", "shipped_model_weights", "REAL_GOLD",
+           "write_heldout", "load_heldout"]
 
 TAGGER_VERSION = "rules-12"    # the trained model's weights are data (kb/data/tagger_model):
                                # the build's data hash re-tags when they change
@@ -198,6 +199,23 @@ def cross_validate(gold=None, corpus_dir=None, folds: int = 8) -> dict:
     from kb.tagging.training import cross_validate as cv
 
     return cv(gold or REAL_GOLD, corpus_dir or paths.DEFAULT_CORPUS, folds=folds)
+
+
+def write_heldout(cv: dict, generated_at: str | None = None):
+    """Save this tagger's counts per dimension on the blind part of a `cross_validate` report
+    (kb/data/tagger_model/heldout.json, shown beside each tag); returns the path."""
+    from kb.tagging.training import HELDOUT_FILE, heldout_figures
+
+    HELDOUT_FILE.write_text(json.dumps(heldout_figures(cv, TAGGER_VERSION, generated_at),
+                                       ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return HELDOUT_FILE
+
+
+def load_heldout() -> dict | None:
+    """This tagger's held-out counts per dimension; None when there are none for this version."""
+    from kb.tagging.training import load_heldout as load
+
+    return load(tagger_version=TAGGER_VERSION)
 
 
 def shipped_model_weights() -> tuple[object, dict | None]:
