@@ -615,6 +615,11 @@ def _import_fetch_log(db, raw_dir) -> None:
     } for rec in RawStore(Path(raw_dir)).records()), batch_size=500)
 
 
+# dimensions.heldout_* ← the counts of kb/data/tagger_model/heldout.json
+_HELDOUT_COLUMNS = {"heldout_support": "support", "heldout_right": "tp", "heldout_wrong": "fp",
+                    "heldout_missed": "fn"}
+
+
 def _load_taxonomy(db) -> dict | None:
     """The taxonomy's tables, with the tagger's held-out counts per dimension when they were
     measured on this tagger (returned for build_info; None otherwise)."""
@@ -624,11 +629,9 @@ def _load_taxonomy(db) -> dict | None:
     tax = load_taxonomy()
     heldout = load_heldout()
     counts = (heldout or {}).get("dimensions", {})
-    db["dimensions"].insert_all({
-        **row, "heldout_support": counts.get(row["code"], {}).get("support"),
-        "heldout_right": counts.get(row["code"], {}).get("tp"),
-        "heldout_wrong": counts.get(row["code"], {}).get("fp"),
-        "heldout_missed": counts.get(row["code"], {}).get("fn")} for row in tax.dimension_rows())
+    db["dimensions"].insert_all({**row, **{column: counts.get(row["code"], {}).get(key)
+                                           for column, key in _HELDOUT_COLUMNS.items()}}
+                                for row in tax.dimension_rows())
     db["age_groups"].insert_all(tax.age_group_rows())
     db["flags"].insert_all(tax.flag_rows())
     return heldout

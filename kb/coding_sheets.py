@@ -34,6 +34,7 @@ from pathlib import Path
 
 from kb import paths
 from kb.agreement import REAL, _differ, load_decisions, load_pass
+from kb.corpus_texts import item_key
 from kb.taxonomy import DIMENSION_CODES, FLAG_CODES
 
 # Excel in a Russian or Kazakh locale splits CSV on «;» (the list separator where «,» is the
@@ -195,7 +196,7 @@ def _atomic_write(path: Path, lines: list[dict], append: bool = False) -> None:
 
 def _sample_keys(folder: Path) -> set[str]:
     with open(folder / "items.jsonl", encoding="utf-8") as fh:
-        return {f"{r['source']}/{r['act_id']}/{r['position']}"
+        return {item_key(r["source"], r["act_id"], r["position"])
                 for r in (json.loads(line) for line in fh if line.strip())}
 
 
@@ -207,10 +208,10 @@ def read_sheet(sheet: Path, coder_pass: str, name: str, folder: Path = REAL) -> 
         raise ValueError(f"a batch name is letters, digits, _ and - ({name!r})")
     rows = _read_csv(Path(sheet), ("key",) + LABELS)
     keys = _sample_keys(folder)
-    coded = load_pass(coder_pass, folder)
     out_path = folder / f"pass_{coder_pass}" / f"{name}.jsonl"
-    if out_path.exists():
-        coded = {k: v for k, v in coded.items() if k not in _keys_of(out_path)}
+    # the pass's other batches (reading the same batch again replaces it)
+    coded = {k for path in out_path.parent.glob("*.jsonl") if path != out_path
+             for k in _keys_of(path)}
     problems, lines, seen = [], [], set()
     for n, row in enumerate(rows, start=2):       # row 1 is the header
         key = (row.get("key") or "").strip()

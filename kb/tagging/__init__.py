@@ -204,11 +204,9 @@ def cross_validate(gold=None, corpus_dir=None, folds: int = 8) -> dict:
 def write_heldout(cv: dict, generated_at: str | None = None):
     """Save this tagger's counts per dimension on the blind part of a `cross_validate` report
     (kb/data/tagger_model/heldout.json, shown beside each tag); returns the path."""
-    from kb.tagging.training import HELDOUT_FILE, heldout_figures
+    from kb.tagging.training import write_heldout as write
 
-    HELDOUT_FILE.write_text(json.dumps(heldout_figures(cv, TAGGER_VERSION, generated_at),
-                                       ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return HELDOUT_FILE
+    return write(cv, TAGGER_VERSION, generated_at)
 
 
 def load_heldout() -> dict | None:

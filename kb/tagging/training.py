@@ -295,8 +295,15 @@ def heldout_figures(cv: Mapping, tagger_version: str, generated_at: str | None =
             "part": "blind", "tags": "rules + model + lead-in/heading",
             "gold": Path(cv["gold_path"]).name, "items": rep["n_items"],
             "dimensions": {code: {k: d[k] for k in ("support", "tp", "fp", "fn")}
-                           for code, d in rep["per_dimension"].items()},
-            "micro": {k: rep["micro"][k] for k in ("tp", "fp", "fn")}}
+                           for code, d in rep["per_dimension"].items()}}
+
+
+def write_heldout(cv: Mapping, tagger_version: str, generated_at: str | None = None,
+                  path: Path = HELDOUT_FILE) -> Path:
+    path = Path(path)
+    path.write_text(json.dumps(heldout_figures(cv, tagger_version, generated_at),
+                               ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return path
 
 
 def load_heldout(path: Path = HELDOUT_FILE, tagger_version: str | None = None) -> dict | None:
